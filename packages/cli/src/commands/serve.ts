@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { DEFAULTS, startServer } from '@cairn/server';
+import { parseBytes, parseDuration, parseListen } from '../parse.js';
+import { fail } from '../output.js';
+
+interface ServeOptions {
+  data: string;
+  listen: { host: string; port: number };
+  databaseUrl?: string;
+  databaseSchema?: string;
+  origin?: string;
+  keyFile?: string;
+  checkpointInterval: number;
+  bodyLimit: number;
+  logLevel: string;
+}
+
+export function serveCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the Cairn server (HTTP API, ledger, checkpoint signer)')
+    .option('--data <dir>', 'data directory: embedded store, signing key, bootstrap token', process.env['CAIRN_DATA'] ?? DEFAULTS.dataDir)
+    .option('--listen <host:port>', 'address to listen on', parseListen, parseListen(process.env['CAIRN_LISTEN'] ?? `${DEFAULTS.host}:${DEFAULTS.port}`))
+    .option('--database-url <url>', 'PostgreSQL URL (default: $CAIRN_DATABASE_URL, else the embedded SQLite store)', process.env['CAIRN_DATABASE_URL'])
+    .option('--database-schema <name>', 'PostgreSQL schema to use (created if missing)', process.env['CAIRN_DATABASE_SCHEMA'])
+    .option('--origin <name>', "the log's origin (checkpoint first line and key name); fixed on first start")
+    .option('--key-file <file>', 'Ed25519 signing key (PKCS#8 PEM, mode 0600); created if missing', process.env['CAIRN_KEY_FILE'])
+    .option('--checkpoint-interval <duration>', 'sign a checkpoint at most this often when the tree grew', parseDuration, DEFAULTS.checkpointIntervalMs)
+    .option('--body-limit <size>', 'largest request body accepted', parseBytes, DEFAULTS.bodyLimit)
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', process.env['CAIRN_LOG_LEVEL'] ?? DEFAULTS.logLevel)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cairn serve                                   # embedded store under ./.cairn, http://127.0.0.1:8080
+  $ cairn serve --data /var/lib/cairn --listen 0.0.0.0:8080
+  $ CAIRN_DATABASE_URL=postgres://cairn@db/cairn cairn serve --key-file /etc/cairn/log.pem`,
+    )
+    .action(async (options: ServeOptions) => {
+      try {
+        const { cairn, url } = await startServer({
+          dataDir: options.data,
+          host: options.listen.host,
+          port: options.listen.port,
+          databaseUrl: options.databaseUrl,
+          databaseSchema: options.databaseSchema,
+          origin: options.origin,
+          keyFile: options.keyFile,
+          checkpointIntervalMs: options.checkpointInterval,
+          bodyLimit: options.bodyLimit,
+          logLevel: options.logLevel,
+        });
+        const lines = [
+          `Cairn listening on ${url}`,
+          `  store:   ${cairn.store.description}`,
+          `  origin:  ${cairn.ledger.origin}`,
+          `  log key: ${cairn.ledger.signer.verifierKey}`,
+        ];
+        if (cairn.adminTokenFile) lines.push(`  bootstrap admin token written to ${cairn.adminTokenFile} (mode 0600)`);
+        process.stderr.write(`${lines.join('\n')}\n`);
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          process.stderr.write(`${signal}: stopping (finishing pending appends, signing a last checkpoint)\n`);
+          cairn.close().then(
+            () => process.exit(0),
+            (err: unknown) => {
+              process.stderr.write(`cairn: shutdown failed: ${(err as Error).message}\n`);
+              process.exit(1);
+            },
+          );
+        };
+        process.on('SIGINT', () => stop('SIGINT'));
+        process.on('SIGTERM', () => stop('SIGTERM'));
+      } catch (err) {
+        fail({}, err);
+      }
+    });
+}

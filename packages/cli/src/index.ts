@@ -1,0 +1,2 @@
+export { buildProgram } from './program.js';
+export { EXIT } from './exit-codes.js';

@@ -1,0 +1,36 @@
+import { CairnApiError, CairnConnectionError, CairnVerificationError } from '@cairn/sdk';
+import { CliError, EXIT } from './exit-codes.js';
+
+export interface OutputOptions {
+  readonly json?: boolean;
+}
+
+/** Prints a command's result: the data as JSON with --json, else the human lines. */
+export function emit(options: OutputOptions, data: unknown, human: () => string): void {
+  process.stdout.write(options.json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
+}
+
+/** Maps any failure to one line on stderr (or a JSON error object) and the documented exit code. */
+export function fail(options: OutputOptions, err: unknown): never {
+  const { exitCode, code, message, details } = classify(err);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ error: { code, message, ...(details === undefined ? {} : { details }) } }, null, 2)}\n`);
+  } else {
+    process.stderr.write(`cairn: ${message}${code ? ` [${code}]` : ''}\n`);
+  }
+  process.exit(exitCode);
+}
+
+function classify(err: unknown): { exitCode: number; code: string; message: string; details?: unknown } {
+  if (err instanceof CliError) return { exitCode: err.exitCode, code: err.code, message: err.message, details: err.details };
+  if (err instanceof CairnVerificationError) return { exitCode: EXIT.verificationFailed, code: err.code, message: err.message };
+  if (err instanceof CairnApiError) {
+    return { exitCode: EXIT.refused, code: err.code, message: `server refused (HTTP ${err.status}): ${err.message}`, details: err.details };
+  }
+  if (err instanceof CairnConnectionError) return { exitCode: EXIT.unreachable, code: 'unreachable', message: err.message };
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && /^(ECONNREFUSED|ENOTFOUND|EACCES|ENOENT|ECONNRESET|28P01|3D000)$/.test(e.code)) {
+    return { exitCode: EXIT.unreachable, code: 'unreachable', message: e.message };
+  }
+  return { exitCode: EXIT.internal, code: 'internal', message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,34 @@
+import { Command, Option } from 'commander';
+import { logCommand } from './commands/log.js';
+import { serveCommand } from './commands/serve.js';
+import { DEFAULT_URL } from './connection.js';
+
+export function buildProgram(): Command {
+  const program = new Command('cairn')
+    .description('Cairn: the evidence plane of an AI factory — a verifiable ledger of who did what, with proofs')
+    .version('0.1.0')
+    .addOption(new Option('--url <url>', `server URL (default: $CAIRN_URL or ${DEFAULT_URL})`))
+    .addOption(new Option('--token <token>', 'bearer token (prefer $CAIRN_TOKEN or --token-file: arguments show in ps)'))
+    .addOption(new Option('--token-file <file>', 'read the bearer token from a file (or $CAIRN_TOKEN_FILE)'))
+    .addOption(new Option('--key <verifierKey>', "the log's verifier key, if known out of band (else trusted on first use)"))
+    .option('--json', 'machine-readable output on stdout')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 ok, 1 verification failed, 2 usage, 3 unreachable, 4 refused by the server.
+
+Examples:
+  $ cairn serve
+  $ export CAIRN_TOKEN_FILE=.cairn/admin-token
+  $ cairn log checkpoint
+  $ cairn log prove 0
+  $ cairn log verify --data .cairn`,
+    );
+  program.exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+  serveCommand(program);
+  logCommand(program);
+  return program;
+}

@@ -1,0 +1,32 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
+import type { Permission } from '../auth/permissions.js';
+
+/**
+ * A route and the one permission it needs. Routes are registered only through `addRoute`, so a
+ * route cannot exist without a declared permission (the auth hook refuses any that lacks one).
+ */
+export interface RouteDefinition {
+  readonly method: HTTPMethods;
+  readonly url: string;
+  readonly permission: Permission;
+  readonly summary: string;
+  readonly schema: FastifySchema;
+  readonly handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    permission?: Permission;
+  }
+}
+
+export function addRoute(app: FastifyInstance, route: RouteDefinition): void {
+  const security = route.permission === 'public' ? [] : [{ bearer: [] }];
+  app.route({
+    method: route.method,
+    url: route.url,
+    config: { permission: route.permission },
+    schema: { summary: route.summary, security, ...route.schema, ...(route.permission === 'public' ? {} : { 'x-permission': route.permission }) },
+    handler: route.handler,
+  });
+}

@@ -1,0 +1,93 @@
+import path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import { bootstrapAdminToken, TokenService } from './auth/tokens.js';
+import { buildApp, type App } from './http/app.js';
+import { openLogIdentity } from './keys/log-identity.js';
+import { Ledger } from './ledger/ledger.js';
+import { Store } from './store/store.js';
+
+export interface ServerConfig {
+  /** Data directory: embedded store, signing key, bootstrap token. Default `./.cairn`. */
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  /** `postgres://…` to use PostgreSQL instead of the embedded store. */
+  readonly databaseUrl?: string | undefined;
+  readonly databaseSchema?: string | undefined;
+  readonly origin?: string | undefined;
+  readonly keyFile?: string | undefined;
+  readonly checkpointIntervalMs: number;
+  readonly bodyLimit: number;
+  readonly logLevel: string;
+}
+
+export const DEFAULTS = {
+  dataDir: '.cairn',
+  host: '127.0.0.1',
+  port: 8080,
+  checkpointIntervalMs: 1000,
+  bodyLimit: 1024 * 1024,
+  logLevel: 'info',
+} as const;
+
+/** Everything a running Cairn holds: the store, the ledger, tokens and the HTTP app. */
+export interface Cairn {
+  readonly store: Store;
+  readonly ledger: Ledger;
+  readonly tokens: TokenService;
+  readonly app: App;
+  /** Path of the bootstrap admin token file if it was created by this start. */
+  readonly adminTokenFile: string | undefined;
+  readonly keyCreated: boolean;
+  readonly log: FastifyBaseLogger;
+  close(): Promise<void>;
+}
+
+export async function openCairn(config: ServerConfig): Promise<Cairn> {
+  const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
+  try {
+    const keyFile = config.keyFile ?? path.join(config.dataDir, 'keys', 'log-ed25519.pem');
+    const { signer, keyCreated } = await openLogIdentity(store, { keyFile, origin: config.origin, dataDir: config.dataDir });
+    const ledger = new Ledger(store, signer);
+    const tokens = new TokenService(store);
+    const adminTokenFile = await bootstrapAdminToken(tokens, config.dataDir);
+    const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
+    const app = await buildApp({ ledger, tokens, bodyLimit: config.bodyLimit, logger });
+    const log = app.fastify.log;
+    ledger.checkpoints.start(config.checkpointIntervalMs, (err) => log.error({ err }, 'checkpoint signing failed'));
+    let closed = false;
+    return {
+      store,
+      ledger,
+      tokens,
+      app,
+      adminTokenFile,
+      keyCreated,
+      log,
+      async close() {
+        if (closed) return;
+        closed = true;
+        ledger.checkpoints.stop();
+        await app.fastify.close();
+        await ledger.flush();
+        await ledger.checkpoints.signIfGrown().catch((err: unknown) => log.error({ err }, 'final checkpoint failed'));
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/** Opens Cairn and listens; resolves with the bound address. */
+export async function startServer(config: ServerConfig): Promise<{ cairn: Cairn; url: string }> {
+  const cairn = await openCairn(config);
+  try {
+    const address = await cairn.app.fastify.listen({ host: config.host, port: config.port });
+    return { cairn, url: address };
+  } catch (err) {
+    await cairn.close();
+    throw err;
+  }
+}

@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { Database } from './schema.js';
+import { migrations } from './migrations.js';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+export interface StoreOptions {
+  /** `postgres://…` selects PostgreSQL; otherwise the embedded SQLite file under `dataDir`. */
+  readonly databaseUrl?: string | undefined;
+  /** Directory of the embedded store (and of keys). Required for SQLite. */
+  readonly dataDir?: string | undefined;
+  /** PostgreSQL schema to use (created if missing). Lets several logs share one database. */
+  readonly schema?: string | undefined;
+  /** Connections in the PostgreSQL pool. */
+  readonly poolSize?: number | undefined;
+}
+
+/** The SQL store: one Kysely query layer over either SQLite (embedded) or PostgreSQL. */
+export class Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: StoreDialect;
+  readonly description: string;
+
+  constructor(db: Kysely<Database>, dialect: StoreDialect, description: string) {
+    this.db = db;
+    this.dialect = dialect;
+    this.description = description;
+  }
+
+  /** Opens (and migrates) the store that the options select. */
+  static async open(options: StoreOptions): Promise<Store> {
+    const store = options.databaseUrl ? await openPostgres(options.databaseUrl, options) : openSqlite(options);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: migrations(this.dialect) });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+  }
+
+  /**
+   * Runs `fn` in one write transaction on one connection. SQLite takes the write lock at BEGIN
+   * (IMMEDIATE), so a read-then-write never fails half-way with SQLITE_BUSY; PostgreSQL callers
+   * take the row locks they need (the ledger locks `log_head`).
+   */
+  async writeTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.connection().execute(async (conn) => {
+      await sql.raw(this.dialect === 'sqlite' ? 'begin immediate' : 'begin').execute(conn);
+      let result: T;
+      try {
+        result = await fn(conn);
+      } catch (err) {
+        await sql.raw('rollback').execute(conn).catch(() => undefined);
+        throw err;
+      }
+      await sql.raw('commit').execute(conn);
+      return result;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+function openSqlite(options: StoreOptions): Store {
+  if (!options.dataDir) throw new Error('the embedded store needs a data directory');
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(options.dataDir, 'cairn.db');
+  const database = new SqliteDatabase(file);
+  // WAL with synchronous=FULL: a committed transaction is on disk before COMMIT returns, so an
+  // acknowledged entry survives power loss (https://www.sqlite.org/pragma.html#pragma_synchronous).
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('busy_timeout = 10000');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new Store(db, 'sqlite', `sqlite:${file}`);
+}
+
+/** pg returns int8 as a string; every integer we store fits a double, and we check that it does. */
+function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new Error(`int8 value ${value} exceeds the safe integer range`);
+  return n;
+}
+
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20) return parseInt8;
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+async function openPostgres(url: string, options: StoreOptions): Promise<Store> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}`);
+  }
+  if (schema) {
+    const setup = new pg.Client({ connectionString: url });
+    await setup.connect();
+    try {
+      await setup.query(`create schema if not exists ${schema}`);
+    } finally {
+      await setup.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    types: pgTypes,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Store(db, 'postgres', `postgres:${redactUrl(url)}${schema ? `#${schema}` : ''}`);
+}
+
+/** Never print credentials: keep scheme, host and database only. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `//${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
+  } catch {
+    return '//<unparseable url>';
+  }
+}

@@ -1,0 +1,21 @@
+// @cairn/verify: offline verification of Cairn's log. Zero runtime
+// dependencies and no signing code, so an examiner can install it alone.
+
+export { VerifyError } from './error.js';
+export type { VerifyErrorCode } from './error.js';
+
+export { canonicalize, canonicalBytes } from './canonical-json.js';
+export { toHex, fromHex, toBase64, fromBase64, bytesEqual } from './encoding.js';
+
+export { HASH_SIZE, leafHash, nodeHash, emptyRoot, rootFromLeafHashes } from './merkle.js';
+export { inclusionProofShape, rootFromInclusionProof, verifyInclusion } from './inclusion-proof.js';
+export { verifyConsistency } from './consistency-proof.js';
+export { CompactRange } from './compact-range.js';
+
+export { ED25519_KEY_TYPE, isValidKeyName, noteKeyId, parseVerifierKey, formatVerifierKey } from './verifier-key.js';
+export type { NoteVerifier } from './verifier-key.js';
+export { MAX_NOTE_SIGNATURES, parseNote, formatNote, verifyNote } from './note.js';
+export type { Note, NoteSignature } from './note.js';
+
+export { parseCheckpoint, formatCheckpoint, verifyCheckpoint } from './checkpoint.js';
+export type { Checkpoint } from './checkpoint.js';
