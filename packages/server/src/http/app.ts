@@ -37,11 +37,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
     logger: options.logger ?? false,
     // Never log credentials, whatever the log level.
     ...(options.logger ? { logger: { ...(typeof options.logger === 'object' ? options.logger : {}), redact: ['req.headers.authorization'] } } : {}),
-    ajv: undefined,
     return503OnClosing: true,
     forceCloseConnections: true,
   });
   fastify.setValidatorCompiler(validatorCompiler());
+  fastify.removeContentTypeParser('text/plain'); // the API speaks JSON only: anything else is 415
   fastify.addSchema(ErrorBody);
   installErrorHandling(fastify);
   const authFailures = installAuth(fastify, options.tokens);

@@ -24,11 +24,14 @@ export class Store {
   readonly db: Kysely<Database>;
   readonly dialect: StoreDialect;
   readonly description: string;
+  /** PostgreSQL schema the store lives in, if not the default search path. */
+  readonly schema: string | undefined;
 
-  constructor(db: Kysely<Database>, dialect: StoreDialect, description: string) {
+  constructor(db: Kysely<Database>, dialect: StoreDialect, description: string, schema?: string) {
     this.db = db;
     this.dialect = dialect;
     this.description = description;
+    this.schema = schema;
   }
 
   /** Opens (and migrates) the store that the options select. */
@@ -44,7 +47,12 @@ export class Store {
   }
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: migrations(this.dialect) });
+    // Name the schema: Kysely's introspection otherwise finds another schema's migration tables.
+    const migrator = new Migrator({
+      db: this.db,
+      provider: migrations(this.dialect),
+      ...(this.schema ? { migrationTableSchema: this.schema } : {}),
+    });
     const { error } = await migrator.migrateToLatest();
     if (error) throw error instanceof Error ? error : new Error(String(error));
   }
@@ -124,7 +132,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new Store(db, 'postgres', `postgres:${redactUrl(url)}${schema ? `#${schema}` : ''}`);
+  return new Store(db, 'postgres', `postgres:${redactUrl(url)}${schema ? `#${schema}` : ''}`, schema);
 }
 
 /** Never print credentials: keep scheme, host and database only. */
