@@ -1,4 +1,4 @@
-export { Store, redactUrl } from './store/store.js';
+export { Store, StoreNotFoundError, redactUrl } from './store/store.js';
 export type { StoreDialect, StoreOptions } from './store/store.js';
 export type { Database } from './store/schema.js';
 export { Ledger } from './ledger/ledger.js';

@@ -21,14 +21,7 @@ export interface ServerConfig {
   readonly logLevel: string;
 }
 
-export const DEFAULTS = {
-  dataDir: '.cairn',
-  host: '127.0.0.1',
-  port: 8080,
-  checkpointIntervalMs: 1000,
-  bodyLimit: 1024 * 1024,
-  logLevel: 'info',
-} as const;
+export { DEFAULTS } from './defaults.js';
 
 /** Everything a running Cairn holds: the store, the ledger, tokens and the HTTP app. */
 export interface Cairn {

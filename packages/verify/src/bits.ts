@@ -1,6 +1,7 @@
 // Bit arithmetic on tree sizes and indices. JavaScript's bitwise operators
-// truncate to 32 bits, but trees may outgrow 2^32 leaves, so these go through
-// BigInt. Callers pass non-negative safe integers.
+// truncate to 32 bits, but trees may outgrow 2^32 leaves, so these work on
+// the binary string, BigInt or plain division instead. Callers pass
+// non-negative safe integers.
 
 /** Number of bits needed to write n; 0 for 0 (Go's bits.Len64). */
 export function bitLength(n: number): number {

@@ -1,13 +1,9 @@
 import { VerifyError } from './error.js';
+import { hasLoneSurrogate } from './unicode.js';
 
 // Deep enough for any real document, shallow enough that recursion can never
 // exhaust the stack on hostile input (a RangeError must not escape).
 const MAX_DEPTH = 1000;
-
-// A high surrogate not followed by a low one, or a low one not preceded by a
-// high one. Such strings have no UTF-8 encoding (RFC 8785 §3.2.2.2 requires
-// valid Unicode), so they are rejected rather than escaped.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * RFC 8785 JSON Canonicalization Scheme (JCS): the one byte sequence that is
@@ -55,7 +51,10 @@ function serialize(value: unknown, depth: number, ancestors: Set<object>): strin
 }
 
 function serializeString(text: string): string {
-  if (LONE_SURROGATE.test(text)) invalid('string contains a lone surrogate');
+  // RFC 8785 §3.2.2.2: lone surrogates MUST make canonicalization fail (they
+  // have no UTF-8 form and break signatures), though JSON.stringify would
+  // escape them.
+  if (hasLoneSurrogate(text)) invalid('string contains a lone surrogate');
   // RFC 8785 §3.2.2.2: the escaping is exactly ECMAScript JSON.stringify's.
   return JSON.stringify(text);
 }

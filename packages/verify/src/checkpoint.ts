@@ -65,6 +65,7 @@ export function parseCheckpoint(text: string): Checkpoint {
  * formatCheckpoint({ origin: 'example.com/log', size: 0, rootHash: emptyRoot(), extensions: [] })
  */
 export function formatCheckpoint(cp: Checkpoint): string {
+  if (typeof cp !== 'object' || cp === null) throw new VerifyError('invalid_argument', 'checkpoint is not an object');
   const { origin, size, rootHash, extensions } = cp;
   const lines = [origin, ...(Array.isArray(extensions) ? extensions : [undefined])];
   for (const line of lines) {

@@ -81,6 +81,7 @@ export function requireHashList(value: unknown, what: string): readonly Uint8Arr
   if (!Array.isArray(value)) {
     throw new VerifyError('invalid_argument', `${what} is not an array`);
   }
-  value.forEach((hash: unknown, i) => requireHash(hash, `${what}[${i}]`));
+  // An index loop, not forEach, so that holes in a sparse array are caught.
+  for (let i = 0; i < value.length; i++) requireHash(value[i], `${what}[${i}]`);
   return value as readonly Uint8Array[];
 }

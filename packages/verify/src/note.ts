@@ -1,6 +1,7 @@
 import { TextDecoder } from 'node:util';
 import { bytesEqual, fromBase64, toBase64, toHex } from './encoding.js';
 import { VerifyError } from './error.js';
+import { hasLoneSurrogate } from './unicode.js';
 import { isValidKeyName } from './verifier-key.js';
 import type { NoteVerifier } from './verifier-key.js';
 
@@ -14,7 +15,6 @@ const KEY_ID_SIZE = 4;
 const SIGNATURE_PREFIX = '\u2014 '; // em dash, space
 // signed-note §Format: no ASCII control characters other than newline.
 const FORBIDDEN_CONTROL = /[\x00-\x09\x0b-\x1f]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** One signature line: `— <name> base64(keyId || signature)`. */
@@ -47,7 +47,7 @@ export interface Note {
  */
 export function parseNote(note: string | Uint8Array): Note {
   const source = decode(note);
-  if (LONE_SURROGATE.test(source)) throw malformed('note is not valid Unicode');
+  if (hasLoneSurrogate(source)) throw malformed('note is not valid Unicode');
   if (FORBIDDEN_CONTROL.test(source)) throw malformed('note contains a control character other than newline');
 
   // The text may contain blank lines: the LAST blank line separates it from
@@ -94,15 +94,18 @@ function parseSignatureLine(line: string): NoteSignature {
  * formatNote({ text: 'hello\n', signatures: [{ name, keyId, signature }] })
  */
 export function formatNote(note: Note): string {
+  if (typeof note !== 'object' || note === null) throw invalid('note is not an object');
   const { text, signatures } = note;
   if (typeof text !== 'string' || !text.endsWith('\n')) throw invalid('note text must end in a newline');
-  if (LONE_SURROGATE.test(text) || FORBIDDEN_CONTROL.test(text)) {
+  if (hasLoneSurrogate(text) || FORBIDDEN_CONTROL.test(text)) {
     throw invalid('note text must be valid Unicode without control characters other than newline');
   }
   if (!Array.isArray(signatures) || signatures.length === 0 || signatures.length > MAX_NOTE_SIGNATURES) {
     throw invalid(`a note carries 1 to ${MAX_NOTE_SIGNATURES} signatures`);
   }
-  const lines = signatures.map(({ name, keyId, signature }) => {
+  const lines = signatures.map((sig: NoteSignature) => {
+    if (typeof sig !== 'object' || sig === null) throw invalid('signature is not an object');
+    const { name, keyId, signature } = sig;
     if (!isValidKeyName(name)) throw invalid(`${JSON.stringify(name)} is not a valid key name`);
     if (!(keyId instanceof Uint8Array) || keyId.length !== KEY_ID_SIZE) throw invalid('key ID must be 4 bytes');
     if (!(signature instanceof Uint8Array) || signature.length === 0) throw invalid('signature must not be empty');

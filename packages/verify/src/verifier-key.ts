@@ -2,6 +2,7 @@ import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto
 import type { KeyObject } from 'node:crypto';
 import { bytesEqual, fromBase64, fromHex, toBase64, toHex } from './encoding.js';
 import { VerifyError } from './error.js';
+import { hasLoneSurrogate } from './unicode.js';
 
 /** Signature type byte of plain Ed25519 note signatures (c2sp.org/signed-note). */
 export const ED25519_KEY_TYPE = 0x01;
@@ -14,7 +15,6 @@ const SPACE = /\p{White_Space}/u;
 // Notes may not carry C0 controls other than newline (signed-note §Format),
 // so a name containing one could never appear in a signature line.
 const CONTROL = /[\x00-\x1f]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Checks a note key against a signature: `name` and `keyId` identify the key,
@@ -39,7 +39,7 @@ export function isValidKeyName(name: string): boolean {
     !name.includes('+') &&
     !SPACE.test(name) &&
     !CONTROL.test(name) &&
-    !LONE_SURROGATE.test(name)
+    !hasLoneSurrogate(name)
   );
 }
 

@@ -94,7 +94,7 @@ describe('inclusion proofs from the RFC 9162 reference generator', () => {
         assert.deepEqual(Buffer.from(rootFromInclusionProof(index, n, d[index] as Uint8Array, proof)), Buffer.from(root));
         assert.deepEqual(Buffer.from(rootFromLeafHashes(d)), Buffer.from(root));
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 
@@ -112,7 +112,7 @@ describe('inclusion proofs from the RFC 9162 reference generator', () => {
         assert.ok(rejects(() => verifyInclusion(index, n, flipBit(leaf, bit), proof, root), 'inclusion_proof_invalid'));
         assert.ok(rejects(() => verifyInclusion(index, n, leaf, proof, flipBit(root, bit)), 'inclusion_proof_invalid'));
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 
@@ -125,7 +125,7 @@ describe('inclusion proofs from the RFC 9162 reference generator', () => {
         const proof = path(index, d);
         assert.ok(rejects(() => verifyInclusion(wrong, n, d[index] as Uint8Array, proof, mth(d))));
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 
@@ -156,7 +156,7 @@ describe('consistency proofs from the RFC 9162 reference generator', () => {
         verifyConsistency(n1, n2, subproof(n1, d, true), root1, root2);
         verifyConsistency(0, n2, [], emptyRoot(), root2);
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 
@@ -171,7 +171,7 @@ describe('consistency proofs from the RFC 9162 reference generator', () => {
         assert.ok(rejects(() => verifyConsistency(n1, n2, proof, flipBit(root1, bit), root2), 'consistency_proof_invalid'));
         assert.ok(rejects(() => verifyConsistency(n1, n2, proof, root1, flipBit(root2, bit)), 'consistency_proof_invalid'));
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 
@@ -183,7 +183,7 @@ describe('consistency proofs from the RFC 9162 reference generator', () => {
         const proof = subproof(n1, d, true);
         assert.ok(rejects(() => verifyConsistency(wrong, n2, proof, root1, root2)));
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });

@@ -213,6 +213,7 @@ describe('inclusion proofs (RFC 9162 §2.1.3.2)', () => {
     throwsCode('invalid_hash', () => verifyInclusion(0, 8, leaf, [proof[0] as Uint8Array, new Uint8Array(32).subarray(1), proof[2] as Uint8Array], rootAt(8)));
     throwsCode('invalid_hash', () => verifyInclusion(0, 8, leaf, ['a', 'b', 'c'] as unknown as Uint8Array[], rootAt(8)));
     throwsCode('invalid_argument', () => verifyInclusion(0, 8, leaf, 'proof' as unknown as Uint8Array[], rootAt(8)));
+    throwsCode('invalid_hash', () => verifyInclusion(0, 8, leaf, new Array<Uint8Array>(3), rootAt(8)));
     throwsCode('inclusion_proof_invalid', () => verifyInclusion(0, 8, leaf, proof.slice(1), rootAt(8)));
     throwsCode('inclusion_proof_invalid', () => verifyInclusion(0, 8, leaf, [...proof, leaf], rootAt(8)));
     // A proof far too long is refused before any hashing.
@@ -256,6 +257,7 @@ describe('consistency proofs (RFC 9162 §2.1.4.2)', () => {
     throwsCode('invalid_hash', () => verifyConsistency(6, 8, proof, new Uint8Array(0), rootAt(8)));
     throwsCode('invalid_hash', () => verifyConsistency(6, 8, proof, rootAt(6), new Uint8Array(64)));
     throwsCode('invalid_hash', () => verifyConsistency(6, 8, [new Uint8Array(1), ...proof.slice(1)], rootAt(6), rootAt(8)));
+    throwsCode('invalid_hash', () => verifyConsistency(6, 8, new Array<Uint8Array>(3), rootAt(6), rootAt(8)));
     throwsCode('consistency_proof_invalid', () => verifyConsistency(6, 8, [], rootAt(6), rootAt(8)));
     throwsCode('consistency_proof_invalid', () => verifyConsistency(6, 8, proof.slice(1), rootAt(6), rootAt(8)));
     throwsCode('consistency_proof_invalid', () => verifyConsistency(6, 8, new Array(1e5).fill(rootAt(1)), rootAt(6), rootAt(8)));

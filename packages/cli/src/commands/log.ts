@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Store, auditStore } from '@cairn/server';
+import type { AuditReport } from '@cairn/server';
 import { toHex } from '@cairn/verify';
 import { connect, type ConnectionOptions } from '../connection.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -105,7 +105,8 @@ checkpoint, and checks it is consistent with the checkpoint trusted last time (k
       run(program, async (g, options: { data?: string; databaseUrl?: string; databaseSchema?: string; key?: string }) => {
         const bar = progressBar('verifying', !g.json);
         if (options.data || options.databaseUrl) {
-          const store = await Store.open({ dataDir: options.data, databaseUrl: options.databaseUrl, schema: options.databaseSchema });
+          const { Store, auditStore } = await import('@cairn/server');
+          const store = await Store.open({ dataDir: options.data, databaseUrl: options.databaseUrl, schema: options.databaseSchema, readOnly: true });
           try {
             const report = await auditStore(store, { verifierKey: options.key, onProgress: (d, t) => bar.update(d, t) });
             bar.stop();
@@ -131,7 +132,7 @@ checkpoint, and checks it is consistent with the checkpoint trusted last time (k
     );
 }
 
-function describeAudit(source: string, r: Awaited<ReturnType<typeof auditStore>>): string {
+function describeAudit(source: string, r: AuditReport): string {
   const head = `${r.ok ? 'OK' : 'FAILED'}: ${source}`;
   const lines = [
     head,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULTS, startServer } from '@cairn/server';
+import { DEFAULTS } from '@cairn/server/defaults';
 import { parseBytes, parseDuration, parseListen } from '../parse.js';
 import { fail } from '../output.js';
 
@@ -38,6 +38,7 @@ Examples:
     )
     .action(async (options: ServeOptions) => {
       try {
+        const { startServer } = await import('@cairn/server');
         const { cairn, url } = await startServer({
           dataDir: options.data,
           host: options.listen.host,

@@ -8,6 +8,11 @@ import { migrations } from './migrations.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
+/** A read-only open found no Cairn store where it was pointed. */
+export class StoreNotFoundError extends Error {
+  override readonly name = 'StoreNotFoundError';
+}
+
 export interface StoreOptions {
   /** `postgres://…` selects PostgreSQL; otherwise the embedded SQLite file under `dataDir`. */
   readonly databaseUrl?: string | undefined;
@@ -17,6 +22,11 @@ export interface StoreOptions {
   readonly schema?: string | undefined;
   /** Connections in the PostgreSQL pool. */
   readonly poolSize?: number | undefined;
+  /**
+   * Open an existing store for reading only (audits): nothing is created or migrated, and a
+   * missing store is an error rather than a new empty one.
+   */
+  readonly readOnly?: boolean | undefined;
 }
 
 /** The SQL store: one Kysely query layer over either SQLite (embedded) or PostgreSQL. */
@@ -38,12 +48,21 @@ export class Store {
   static async open(options: StoreOptions): Promise<Store> {
     const store = options.databaseUrl ? await openPostgres(options.databaseUrl, options) : openSqlite(options);
     try {
-      await store.migrate();
+      if (options.readOnly) await store.#requireSchema();
+      else await store.migrate();
     } catch (err) {
       await store.close();
       throw err;
     }
     return store;
+  }
+
+  async #requireSchema(): Promise<void> {
+    try {
+      await this.db.selectFrom('log_head').select('size').execute();
+    } catch (err) {
+      throw new StoreNotFoundError(`${this.description} is not a Cairn store (no ledger tables)`, { cause: err });
+    }
   }
 
   async migrate(): Promise<void> {
@@ -84,8 +103,14 @@ export class Store {
 
 function openSqlite(options: StoreOptions): Store {
   if (!options.dataDir) throw new Error('the embedded store needs a data directory');
-  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(options.dataDir, 'cairn.db');
+  if (options.readOnly) {
+    if (!fs.existsSync(file)) throw new StoreNotFoundError(`no Cairn store at ${options.dataDir} (${file} does not exist)`);
+    const database = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+    database.pragma('busy_timeout = 10000');
+    return new Store(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), 'sqlite', `sqlite:${file}`);
+  }
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const database = new SqliteDatabase(file);
   // WAL with synchronous=FULL: a committed transaction is on disk before COMMIT returns, so an
   // acknowledged entry survives power loss (https://www.sqlite.org/pragma.html#pragma_synchronous).
@@ -116,7 +141,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}`);
   }
-  if (schema) {
+  if (schema && !options.readOnly) {
     const setup = new pg.Client({ connectionString: url });
     await setup.connect();
     try {
