@@ -181,12 +181,17 @@ export class CairnClient {
     let key = this.#pinnedKey ?? state?.verifierKey;
     if (!key) key = (await this.key()).verifierKey; // trust on first use, then pinned
     if (state && state.verifierKey !== key) {
-      throw new CairnVerificationError('key_changed', `this server was trusted with key ${state.verifierKey}, now ${key}`);
+      throw new CairnVerificationError('key_changed', `this server was trusted with key ${state.verifierKey}; the key given now is ${key}`);
     }
     let checkpoint: Checkpoint;
     try {
       checkpoint = verifyCheckpoint(note, key);
     } catch (err) {
+      // Say so plainly if the server now presents another key than the one trusted before.
+      const advertised = await this.key().then((k) => k.verifierKey, () => key);
+      if (advertised !== key) {
+        throw new CairnVerificationError('key_changed', `this server was trusted with key ${key}; it now presents ${advertised}`, { cause: err });
+      }
       const code = err instanceof VerifyError && err.code === 'origin_mismatch' ? 'origin_mismatch' : 'signature_invalid';
       throw new CairnVerificationError(code, `checkpoint does not verify with key ${key}: ${(err as Error).message}`, { cause: err });
     }
@@ -216,16 +221,24 @@ export class CairnClient {
     const headers: Record<string, string> = {};
     if (this.#token) headers['authorization'] = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await fetch(this.url + path, {
+    const send = () =>
+      fetch(this.url + path, {
         method,
         headers,
         body: body === undefined ? null : JSON.stringify(body),
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
+    let res: Response;
+    try {
+      res = await send().catch((err: unknown) => {
+        // A kept-alive connection the server closed meanwhile (a restart): a GET is safe to send
+        // again; a POST is not retried, since the server may have acted on it.
+        if (method === 'GET' && causeOf(err)?.code === 'UND_ERR_SOCKET') return send();
+        throw err;
+      });
     } catch (err) {
-      throw new CairnConnectionError(`cannot reach ${this.url}: ${(err as Error).message}`, { cause: err });
+      const cause = causeOf(err);
+      throw new CairnConnectionError(`cannot reach ${this.url}: ${(err as Error).message}${cause?.message ? ` (${cause.message})` : ''}`, { cause: err });
     }
     if (!res.ok) {
       const text = await res.text();
@@ -265,6 +278,10 @@ function checkEntry(res: RawEntry, index: number): VerifiedEntry {
     throw new CairnVerificationError('leaf_mismatch', `leaf ${index}: bytes are not the canonical JSON of the entry`);
   }
   return { index, entry: res.entry, leaf, leafHash: res.leafHash };
+}
+
+function causeOf(err: unknown): { code?: string; message?: string } | undefined {
+  return (err as { cause?: { code?: string; message?: string } }).cause;
 }
 
 function decode<T>(fn: () => T): T {
