@@ -32,3 +32,17 @@ export function parseBytes(value: string): number {
   if (!m) throw new InvalidArgumentError('expected a size such as 1048576, 512kb or 4mb');
   return Number(m[1]) * ({ b: 1, kb: 1024, mb: 1024 * 1024 } as const)[(m[2]?.toLowerCase() ?? 'b') as 'b' | 'kb' | 'mb'];
 }
+
+/** A token lifetime in seconds: 90m, 24h, 30d, or plain seconds. */
+export function parseTtl(value: string): number {
+  const m = /^([0-9]+)(s|m|h|d)?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('expected a lifetime such as 90m, 24h or 30d');
+  return Number(m[1]) * ({ s: 1, m: 60, h: 3600, d: 86400 } as const)[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+}
+
+/** A comma-separated list: `a,b,c`. */
+export function parseList(value: string): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (items.length === 0) throw new InvalidArgumentError('expected a comma-separated list');
+  return items;
+}

@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
+import { identityCommands } from './commands/identity.js';
 import { logCommand } from './commands/log.js';
+import { policyCommands } from './commands/policy.js';
 import { serveCommand } from './commands/serve.js';
 import { DEFAULT_URL } from './connection.js';
 
@@ -16,7 +18,8 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       `
-Exit codes: 0 ok, 1 verification failed, 2 usage, 3 unreachable, 4 refused by the server.
+Exit codes: 0 ok, 1 verification failed (or a policy check denied), 2 usage, 3 unreachable,
+4 refused by the server.
 
 Examples:
   $ cairn serve
@@ -30,5 +33,7 @@ Examples:
   });
   serveCommand(program);
   logCommand(program);
+  identityCommands(program);
+  policyCommands(program);
   return program;
 }

@@ -11,7 +11,10 @@ import {
   verifyInclusion,
   type Checkpoint,
 } from '@cairn/verify';
-import { CairnApiError, CairnConnectionError, CairnVerificationError } from './errors.js';
+import { CairnVerificationError } from './errors.js';
+import { IdentityApi } from './identity.js';
+import { PolicyApi } from './policy.js';
+import { Transport } from './transport.js';
 import { MemoryTrustStore, type TrustStore, type TrustedLog } from './trust-store.js';
 
 export interface ClientOptions {
@@ -69,17 +72,21 @@ export interface VerifiedInclusion {
  */
 export class CairnClient {
   readonly url: string;
-  readonly #token: string | undefined;
+  /** Tokens, whoami, break-glass and alerts. */
+  readonly identity: IdentityApi;
+  /** Policy packs: lint, propose, approve, evaluate, placement checks. */
+  readonly policy: PolicyApi;
+  readonly #http: Transport;
   readonly #trust: TrustStore;
-  readonly #timeoutMs: number;
   #pinnedKey: string | undefined;
 
   constructor(options: ClientOptions) {
-    this.url = options.url.replace(/\/+$/, '');
-    this.#token = options.token;
+    this.#http = new Transport(options.url, options.token, options.timeoutMs ?? 30_000);
+    this.url = this.#http.url;
     this.#trust = options.trustStore ?? new MemoryTrustStore();
-    this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#pinnedKey = options.verifierKey;
+    this.identity = new IdentityApi(this.#http);
+    this.policy = new PolicyApi(this.#http);
   }
 
   /**
@@ -87,13 +94,13 @@ export class CairnClient {
    * @example await cairn.append([{ kind: 'custom.etl.batch', subject: 'batch:42', body: { sha256: '…' } }]);
    */
   async append(entries: readonly EntryInput[]): Promise<AppendedEntry[]> {
-    const res = await this.#json<{ entries: AppendedEntry[] }>('POST', '/api/v1/entries', { entries });
+    const res = await this.#http.json<{ entries: AppendedEntry[] }>('POST', '/api/v1/entries', { entries });
     return res.entries;
   }
 
   /** @example const { origin, verifierKey } = await cairn.key(); */
   async key(): Promise<{ origin: string; verifierKey: string }> {
-    return this.#json('GET', '/api/v1/log/key');
+    return this.#http.json('GET', '/api/v1/log/key');
   }
 
   /** The trusted state remembered for this server, if any. */
@@ -107,7 +114,7 @@ export class CairnClient {
    * @example const cp = await cairn.checkpoint(); console.log(cp.size, cp.origin);
    */
   async checkpoint(options: { sign?: boolean } = {}): Promise<VerifiedCheckpoint> {
-    const note = await this.#text(options.sign ? 'POST' : 'GET', '/api/v1/log/checkpoint');
+    const note = await this.#http.text(options.sign ? 'POST' : 'GET', '/api/v1/log/checkpoint');
     return this.#accept(note);
   }
 
@@ -117,7 +124,7 @@ export class CairnClient {
    * @example const { entry } = await cairn.entry(0); console.log(entry.kind, entry.actor);
    */
   async entry(index: number): Promise<VerifiedEntry> {
-    return checkEntry(await this.#json<RawEntry>('GET', `/api/v1/log/entries/${index}`), index);
+    return checkEntry(await this.#http.json<RawEntry>('GET', `/api/v1/log/entries/${index}`), index);
   }
 
   /**
@@ -125,7 +132,7 @@ export class CairnClient {
    * @example const page = await cairn.entries(0, 100);
    */
   async entries(start: number, limit: number): Promise<VerifiedEntry[]> {
-    const res = await this.#json<{ entries: RawEntry[] }>('GET', `/api/v1/log/entries?start=${start}&limit=${limit}`);
+    const res = await this.#http.json<{ entries: RawEntry[] }>('GET', `/api/v1/log/entries?start=${start}&limit=${limit}`);
     return res.entries.map((e, i) => checkEntry(e, start + i));
   }
 
@@ -134,7 +141,7 @@ export class CairnClient {
    * @example const cp = await cairn.checkpointAt(100);
    */
   async checkpointAt(size: number): Promise<VerifiedCheckpoint> {
-    return this.#accept(await this.#text('GET', `/api/v1/log/checkpoints/${size}`));
+    return this.#accept(await this.#http.text('GET', `/api/v1/log/checkpoints/${size}`));
   }
 
   /**
@@ -144,7 +151,7 @@ export class CairnClient {
    */
   async proveInclusion(index: number, treeSize?: number, leafHash?: string): Promise<VerifiedInclusion> {
     const q = treeSize === undefined ? `index=${index}` : `index=${index}&treeSize=${treeSize}`;
-    const res = await this.#json<{ index: number; treeSize: number; leafHash: string; hashes: string[]; checkpoint: string }>('GET', `/api/v1/log/proof/inclusion?${q}`);
+    const res = await this.#http.json<{ index: number; treeSize: number; leafHash: string; hashes: string[]; checkpoint: string }>('GET', `/api/v1/log/proof/inclusion?${q}`);
     const checkpoint = await this.#accept(res.checkpoint);
     if (checkpoint.size !== res.treeSize || res.index !== index) {
       throw new CairnVerificationError('response_invalid', 'the proof does not match the checkpoint or index asked for');
@@ -166,7 +173,7 @@ export class CairnClient {
    */
   async proveConsistency(older: Checkpoint, newer: Checkpoint): Promise<string[]> {
     if (older.size > newer.size) return this.proveConsistency(newer, older);
-    const res = await this.#json<{ from: number; to: number; hashes: string[] }>('GET', `/api/v1/log/proof/consistency?from=${older.size}&to=${newer.size}`);
+    const res = await this.#http.json<{ from: number; to: number; hashes: string[] }>('GET', `/api/v1/log/proof/consistency?from=${older.size}&to=${newer.size}`);
     try {
       verifyConsistency(older.size, newer.size, res.hashes.map(fromHex), older.rootHash, newer.rootHash);
     } catch (err) {
@@ -216,50 +223,6 @@ export class CairnClient {
     });
     return { ...checkpoint, note };
   }
-
-  async #request(method: string, path: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = {};
-    if (this.#token) headers['authorization'] = `Bearer ${this.#token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const send = () =>
-      fetch(this.url + path, {
-        method,
-        headers,
-        body: body === undefined ? null : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-    let res: Response;
-    try {
-      res = await send().catch((err: unknown) => {
-        // A kept-alive connection the server closed meanwhile (a restart): a GET is safe to send
-        // again; a POST is not retried, since the server may have acted on it.
-        if (method === 'GET' && causeOf(err)?.code === 'UND_ERR_SOCKET') return send();
-        throw err;
-      });
-    } catch (err) {
-      const cause = causeOf(err);
-      throw new CairnConnectionError(`cannot reach ${this.url}: ${(err as Error).message}${cause?.message ? ` (${cause.message})` : ''}`, { cause: err });
-    }
-    if (!res.ok) {
-      const text = await res.text();
-      let parsed: { error?: { code?: string; message?: string; details?: unknown } } = {};
-      try {
-        parsed = JSON.parse(text) as typeof parsed;
-      } catch {
-        // not our error shape; keep the status
-      }
-      throw new CairnApiError(res.status, parsed.error?.code ?? `http_${res.status}`, parsed.error?.message ?? (text.slice(0, 200) || res.statusText), parsed.error?.details);
-    }
-    return res;
-  }
-
-  async #json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return (await (await this.#request(method, path, body)).json()) as T;
-  }
-
-  async #text(method: string, path: string): Promise<string> {
-    return (await this.#request(method, path)).text();
-  }
 }
 
 interface RawEntry {
@@ -278,10 +241,6 @@ function checkEntry(res: RawEntry, index: number): VerifiedEntry {
     throw new CairnVerificationError('leaf_mismatch', `leaf ${index}: bytes are not the canonical JSON of the entry`);
   }
   return { index, entry: res.entry, leaf, leafHash: res.leafHash };
-}
-
-function causeOf(err: unknown): { code?: string; message?: string } | undefined {
-  return (err as { cause?: { code?: string; message?: string } }).cause;
 }
 
 function decode<T>(fn: () => T): T {

@@ -1,9 +1,16 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
+import { Alerts } from './alerts/alerts.js';
+import { Authenticator, type JwtVerifier } from './auth/authenticator.js';
 import { bootstrapAdminToken, TokenService } from './auth/tokens.js';
+import { BreakGlass } from './governance/break-glass.js';
+import { PolicyRegistry } from './governance/policy-registry.js';
 import { buildApp, type App } from './http/app.js';
 import { openLogIdentity } from './keys/log-identity.js';
 import { Ledger } from './ledger/ledger.js';
+import { examplePolicyPath } from './policy/index.js';
+import type { Services } from './services.js';
 import { Store } from './store/store.js';
 
 export interface ServerConfig {
@@ -19,15 +26,16 @@ export interface ServerConfig {
   readonly checkpointIntervalMs: number;
   readonly bodyLimit: number;
   readonly logLevel: string;
+  /** Policy pack activated on a store that has none yet (default: the shipped example pack). */
+  readonly policyFile?: string | undefined;
+  /** Verifies OIDC bearer tokens, when the organisation's identity provider is configured. */
+  readonly oidc?: JwtVerifier | undefined;
 }
 
 export { DEFAULTS } from './defaults.js';
 
-/** Everything a running Cairn holds: the store, the ledger, tokens and the HTTP app. */
-export interface Cairn {
-  readonly store: Store;
-  readonly ledger: Ledger;
-  readonly tokens: TokenService;
+/** Everything a running Cairn holds: its domain modules and the HTTP app. */
+export interface Cairn extends Services {
   readonly app: App;
   /** Path of the bootstrap admin token file if it was created by this start. */
   readonly adminTokenFile: string | undefined;
@@ -42,17 +50,24 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const keyFile = config.keyFile ?? path.join(config.dataDir, 'keys', 'log-ed25519.pem');
     const { signer, keyCreated } = await openLogIdentity(store, { keyFile, origin: config.origin, dataDir: config.dataDir });
     const ledger = new Ledger(store, signer);
-    const tokens = new TokenService(store);
+    const tokens = new TokenService(store, ledger);
+    const policies = new PolicyRegistry(store, ledger);
+    const alerts = new Alerts(store);
+    const breakGlass = new BreakGlass(store, ledger, policies, alerts);
+    const authenticator = new Authenticator(tokens, breakGlass, config.oidc);
+    const services: Services = { store, ledger, tokens, policies, breakGlass, alerts, authenticator };
+
+    const policyFile = config.policyFile ?? examplePolicyPath();
+    await policies.bootstrap(fs.readFileSync(policyFile, 'utf8'), path.basename(policyFile));
     const adminTokenFile = await bootstrapAdminToken(tokens, config.dataDir);
+
     const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
-    const app = await buildApp({ ledger, tokens, bodyLimit: config.bodyLimit, logger });
+    const app = await buildApp({ services, bodyLimit: config.bodyLimit, logger });
     const log = app.fastify.log;
     ledger.checkpoints.start(config.checkpointIntervalMs, (err) => log.error({ err }, 'checkpoint signing failed'));
     let closed = false;
     return {
-      store,
-      ledger,
-      tokens,
+      ...services,
       app,
       adminTokenFile,
       keyCreated,

@@ -17,30 +17,31 @@ for (const storeCase of storeCases) {
     const size = async () => s.cairn.ledger.size();
 
     it('appends, then serves the entry, the checkpoint and proofs that verify', async () => {
+      const base = await size(); // the bootstrap wrote the first entries (policy, admin token)
       const res = await s.request('POST', '/api/v1/entries', {
         body: { entries: [{ kind: 'custom.pipeline.step', subject: 'run:1', body: { step: 'train' } }, { kind: 'custom.pipeline.step', body: { step: 'eval' } }] },
       });
       assert.equal(res.status, 201);
-      assert.deepEqual(res.body.entries.map((e: { index: number }) => e.index), [0, 1]);
-      assert.equal(res.body.treeSize, 2);
+      assert.deepEqual(res.body.entries.map((e: { index: number }) => e.index), [base, base + 1]);
+      assert.equal(res.body.treeSize, base + 2);
 
       const key = await s.request('GET', '/api/v1/log/key');
       assert.equal(key.status, 200);
       assert.match(key.body.verifierKey, /^[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/);
       assert.equal(key.body.verifierKey.split('+')[0], key.body.origin);
 
-      const entry = await s.request('GET', '/api/v1/log/entries/1');
+      const entry = await s.request('GET', `/api/v1/log/entries/${base + 1}`);
       assert.equal(entry.status, 200);
       assert.equal(entry.body.leafHash, toHex(leafHash(fromBase64(entry.body.leaf))));
       assert.equal(entry.body.leafHash, res.body.entries[1].leafHash);
       assert.equal(entry.body.entry.actor.id, 'admin');
       assert.equal(entry.body.entry.actor.auth, 'token');
 
-      const proof = await s.request('GET', '/api/v1/log/proof/inclusion?index=1');
+      const proof = await s.request('GET', `/api/v1/log/proof/inclusion?index=${base + 1}`);
       assert.equal(proof.status, 200);
       const cp = verifyCheckpoint(proof.body.checkpoint, key.body.verifierKey);
-      assert.equal(cp.size, 2);
-      verifyInclusion(1, proof.body.treeSize, fromHex(proof.body.leafHash), proof.body.hashes.map(fromHex), cp.rootHash);
+      assert.equal(cp.size, base + 2);
+      verifyInclusion(base + 1, proof.body.treeSize, fromHex(proof.body.leafHash), proof.body.hashes.map(fromHex), cp.rootHash);
 
       const note = await s.request('GET', '/api/v1/log/checkpoint');
       assert.equal(note.status, 200);
@@ -51,15 +52,15 @@ for (const storeCase of storeCases) {
       const signed = await s.request('POST', '/api/v1/log/checkpoint');
       assert.equal(signed.status, 200);
       const cp3 = verifyCheckpoint(signed.text, key.body.verifierKey);
-      assert.equal(cp3.size, 3);
-      const byNumber = await s.request('GET', '/api/v1/log/checkpoints/3');
+      assert.equal(cp3.size, base + 3);
+      const byNumber = await s.request('GET', `/api/v1/log/checkpoints/${base + 3}`);
       assert.equal(byNumber.text, signed.text);
-      const consistency = await s.request('GET', '/api/v1/log/proof/consistency?from=2&to=3');
+      const consistency = await s.request('GET', `/api/v1/log/proof/consistency?from=${base + 2}&to=${base + 3}`);
       assert.equal(consistency.status, 200);
-      verifyConsistency(2, 3, consistency.body.hashes.map(fromHex), cp.rootHash, cp3.rootHash);
+      verifyConsistency(base + 2, base + 3, consistency.body.hashes.map(fromHex), cp.rootHash, cp3.rootHash);
 
-      const range = await s.request('GET', '/api/v1/log/entries?start=1&limit=5');
-      assert.deepEqual(range.body.entries.map((e: { index: number }) => e.index), [1, 2]);
+      const range = await s.request('GET', `/api/v1/log/entries?start=${base + 1}&limit=5`);
+      assert.deepEqual(range.body.entries.map((e: { index: number }) => e.index), [base + 1, base + 2]);
     });
 
     const bad: Array<[string, () => Promise<{ status: number; body: any }>, number, string]> = [
@@ -115,10 +116,10 @@ for (const storeCase of storeCases) {
       assert.equal(write.body.error.code, 'forbidden');
       assert.equal(write.body.error.details.permission, 'log:append');
 
-      const shortLived = await s.cairn.tokens.issue({ principal: 'temp', type: 'service', roles: ['service'], ttlSeconds: 1 });
-      assert.equal((await s.request('GET', '/api/v1/log/key', { token: shortLived.token })).status, 200);
+      const shortLived = await s.token(['service'], 'temp', { ttlSeconds: 1 });
+      assert.equal((await s.request('GET', '/api/v1/log/key', { token: shortLived })).status, 200);
       await new Promise((r) => setTimeout(r, 1100));
-      const late = await s.request('GET', '/api/v1/log/key', { token: shortLived.token });
+      const late = await s.request('GET', '/api/v1/log/key', { token: shortLived });
       assert.equal(late.status, 401);
       assert.equal(late.body.error.code, 'token_expired');
     });

@@ -1,26 +1,14 @@
 import type { Command } from 'commander';
 import type { AuditReport } from '@cairn/server';
 import { toHex } from '@cairn/verify';
-import { connect, type ConnectionOptions } from '../connection.js';
+import { run } from '../action.js';
+import { connect } from '../connection.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { emit, fail, type OutputOptions } from '../output.js';
+import { emit } from '../output.js';
 import { parseIndex } from '../parse.js';
 import { progressBar } from '../progress.js';
 import { auditRemote } from '../remote-audit.js';
 
-type GlobalOptions = ConnectionOptions & OutputOptions;
-
-/** Runs an action with the program's global options, mapping failures to exit codes. */
-function run<A extends unknown[]>(program: Command, action: (g: GlobalOptions, ...args: A) => Promise<void>) {
-  return async (...args: A) => {
-    const g = program.opts<GlobalOptions>();
-    try {
-      await action(g, ...args);
-    } catch (err) {
-      fail(g, err);
-    }
-  };
-}
 
 export function logCommand(program: Command): void {
   const log = program

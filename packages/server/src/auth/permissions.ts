@@ -1,17 +1,54 @@
 /**
- * Permissions, and the roles that hold them. A route declares exactly one permission (see
- * http/route.ts); `public` routes need no token at all.
+ * Roles and the permissions they hold: the one authorisation matrix. A route declares exactly
+ * one permission where it is defined (http/route.ts); `public` routes need no token at all.
+ * A test walks every registered route against every role with this matrix.
  */
-export const PERMISSIONS = ['public', 'log:read', 'log:append', 'log:checkpoint'] as const;
-export type Permission = (typeof PERMISSIONS)[number];
-
-export const ROLES = ['admin', 'service', 'auditor'] as const;
+export const ROLES = [
+  'admin',
+  'steward',
+  'engineer',
+  'reviewer:business',
+  'reviewer:security',
+  'reviewer:compliance',
+  'reviewer:model-risk',
+  'operator',
+  'auditor',
+  'service',
+] as const;
 export type Role = (typeof ROLES)[number];
 
-const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ['log:read', 'log:append', 'log:checkpoint'],
-  service: ['log:read', 'log:append'],
-  auditor: ['log:read'],
+export const PERMISSIONS = [
+  'public',
+  'self:read', // whoami, own elevations
+  'log:read',
+  'log:append',
+  'log:checkpoint',
+  'tokens:manage',
+  'policy:read',
+  'policy:propose',
+  'policy:approve',
+  'placement:check',
+  'break-glass:request',
+  'alerts:read',
+  'metrics:read',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const EVERYONE: readonly Permission[] = ['self:read', 'log:read', 'policy:read', 'placement:check', 'break-glass:request'];
+const REVIEWER: readonly Permission[] = [...EVERYONE];
+
+/** What each role may do. Separation of duties is enforced on top of this, per decision. */
+export const GRANTS: Record<Role, readonly Permission[]> = {
+  admin: [...EVERYONE, 'log:append', 'log:checkpoint', 'tokens:manage', 'policy:propose', 'alerts:read', 'metrics:read'],
+  steward: [...EVERYONE, 'log:append', 'policy:propose'],
+  engineer: [...EVERYONE, 'log:append'],
+  'reviewer:business': REVIEWER,
+  'reviewer:security': [...REVIEWER, 'alerts:read'],
+  'reviewer:compliance': [...REVIEWER, 'policy:approve', 'alerts:read'],
+  'reviewer:model-risk': REVIEWER,
+  operator: [...EVERYONE, 'log:append', 'log:checkpoint', 'metrics:read'],
+  auditor: [...EVERYONE, 'alerts:read', 'metrics:read'],
+  service: ['self:read', 'log:read', 'log:append', 'placement:check', 'policy:read'],
 };
 
 export function isRole(value: string): value is Role {

@@ -1,16 +1,28 @@
 import type { Actor } from '../ledger/entry.js';
-import type { Role } from './permissions.js';
+import type { Permission, Role } from './permissions.js';
 
 /** An authenticated caller. */
 export interface Principal {
   readonly id: string;
   readonly type: 'user' | 'service';
+  /** Roles in force for this request: the credential's, plus any active break-glass elevation. */
   readonly roles: readonly Role[];
-  readonly auth: 'token';
-  readonly tokenId: string;
+  readonly auth: 'token' | 'oidc';
+  /** The API token's id, or the OIDC token's `jti`. Never the secret. */
+  readonly tokenId?: string | undefined;
+  /** For API tokens: the permissions the token is limited to, if it was issued with scopes. */
+  readonly scopes?: readonly Permission[] | undefined;
+  /** Roles added by an active break-glass elevation, and when it ends. */
+  readonly elevation?: { readonly id: string; readonly roles: readonly Role[]; readonly expiresAt: string } | undefined;
 }
 
 /** The ledger's record of who acted: the principal and how it authenticated, never the secret. */
 export function actorOf(principal: Principal): Actor {
-  return { id: principal.id, type: principal.type, auth: principal.auth, tokenId: principal.tokenId };
+  const actor: { -readonly [K in keyof Actor]: Actor[K] } = { id: principal.id, type: principal.type, auth: principal.auth };
+  if (principal.tokenId !== undefined) actor.tokenId = principal.tokenId;
+  if (principal.elevation) actor.elevation = principal.elevation.id;
+  return actor;
 }
+
+/** The actor of entries Cairn writes on its own behalf (bootstrap, expiry). */
+export const SYSTEM_ACTOR: Actor = { id: 'cairn', type: 'system', auth: 'system' };

@@ -1,19 +1,21 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FailureLimiter } from '../auth/failure-limiter.js';
-import type { TokenService } from '../auth/tokens.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { Services } from '../services.js';
 import { installAuth } from './authenticate.js';
 import { installErrorHandling } from './error-handler.js';
+import { installMetrics } from './metrics.js';
+import { breakGlassRoutes } from './routes/break-glass.js';
 import { entryRoutes } from './routes/entries.js';
+import { identityRoutes } from './routes/identity.js';
 import { logRoutes } from './routes/log.js';
 import { metaRoutes } from './routes/meta.js';
+import { policyRoutes } from './routes/policy.js';
 import { ErrorBody } from './schemas.js';
 import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
-  readonly ledger: Ledger;
-  readonly tokens: TokenService;
+  readonly services: Services;
   /** Largest accepted request body in bytes. */
   readonly bodyLimit?: number;
   /** pino logger options, or false for none. */
@@ -24,27 +26,35 @@ export interface AppOptions {
 export interface App {
   readonly fastify: FastifyInstance;
   readonly authFailures: FailureLimiter;
+  /** Every route registered, with its permission: what the authorisation matrix test walks. */
+  readonly routes: readonly { method: string; url: string; permission: string | undefined }[];
 }
 
 /**
  * The HTTP API. An event's path through it: route (http/routes) → authentication and the route's
  * permission (http/authenticate.ts) → schema validation (http/validation.ts) → domain module
- * (ledger) → one transaction in the store.
+ * (ledger, policy registry, …) → one transaction in the store.
  */
 export async function buildApp(options: AppOptions): Promise<App> {
   const fastify = Fastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    logger: options.logger ?? false,
     // Never log credentials, whatever the log level.
-    ...(options.logger ? { logger: { ...(typeof options.logger === 'object' ? options.logger : {}), redact: ['req.headers.authorization'] } } : {}),
+    logger: options.logger ? { ...(typeof options.logger === 'object' ? options.logger : {}), redact: ['req.headers.authorization'] } : false,
     return503OnClosing: true,
     forceCloseConnections: true,
+  });
+  const routes: { method: string; url: string; permission: string | undefined }[] = [];
+  fastify.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method, url: route.url, permission: route.config?.permission });
+    }
   });
   fastify.setValidatorCompiler(validatorCompiler());
   fastify.removeContentTypeParser('text/plain'); // the API speaks JSON only: anything else is 415
   fastify.addSchema(ErrorBody);
   installErrorHandling(fastify);
-  const authFailures = installAuth(fastify, options.tokens);
+  const authFailures = installAuth(fastify, options.services.authenticator);
+  const metrics = installMetrics(fastify, options.services, authFailures);
 
   await fastify.register(swagger, {
     openapi: {
@@ -54,9 +64,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
   });
 
-  metaRoutes(fastify);
-  entryRoutes(fastify, options.ledger);
-  logRoutes(fastify, options.ledger);
+  metaRoutes(fastify, metrics);
+  entryRoutes(fastify, options.services);
+  logRoutes(fastify, options.services);
+  identityRoutes(fastify, options.services);
+  breakGlassRoutes(fastify, options.services);
+  policyRoutes(fastify, options.services);
   await fastify.ready();
-  return { fastify, authFailures };
+  return { fastify, authFailures, routes };
 }

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authorize, type Authenticator } from '../auth/authenticator.js';
 import { FailureLimiter } from '../auth/failure-limiter.js';
-import { rolesGrant } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
-import type { TokenService } from '../auth/tokens.js';
 import { CairnError } from '../errors/catalog.js';
 import { sendError } from './error-handler.js';
 
@@ -23,7 +22,7 @@ export function principalOf(request: FastifyRequest): Principal {
  * token learns nothing about the route's input. Each route's one permission comes from its
  * definition (http/route.ts); a route that declares none is refused here.
  */
-export function installAuth(app: FastifyInstance, tokens: TokenService, limiter = new FailureLimiter()): FailureLimiter {
+export function installAuth(app: FastifyInstance, authenticator: Authenticator, limiter = new FailureLimiter()): FailureLimiter {
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request, reply) => {
     const permission = request.routeOptions.config.permission;
@@ -39,12 +38,13 @@ export function installAuth(app: FastifyInstance, tokens: TokenService, limiter 
     const header = request.headers.authorization;
     const match = header === undefined ? null : /^Bearer ([\x21-\x7e]+)$/i.exec(header);
     if (!match) {
-      limiter.record(request.ip);
+      // A request with no credentials is not an attempt to guess one; a malformed header is.
+      if (header !== undefined) limiter.record(request.ip);
       return sendError(reply, 'unauthenticated', header === undefined ? 'a bearer token is required' : 'the Authorization header must be "Bearer <token>"');
     }
     let principal: Principal;
     try {
-      principal = await tokens.authenticate(match[1]!);
+      principal = await authenticator.authenticate(match[1]!);
     } catch (err) {
       if (err instanceof CairnError) {
         limiter.record(request.ip);
@@ -52,8 +52,9 @@ export function installAuth(app: FastifyInstance, tokens: TokenService, limiter 
       }
       throw err;
     }
-    if (!rolesGrant(principal.roles, permission)) {
-      return sendError(reply, 'forbidden', `this route needs the ${permission} permission`, { permission, roles: principal.roles });
+    if (!authorize(principal, permission)) {
+      const details = { permission, roles: principal.roles, ...(principal.scopes ? { scopes: principal.scopes } : {}) };
+      return sendError(reply, 'forbidden', `this route needs the ${permission} permission`, details);
     }
     request.principal = principal;
   });

@@ -21,3 +21,17 @@ export const authErrors = {
   403: ErrorBody,
   429: ErrorBody,
 } as const;
+
+/** A policy decision, as every gated action returns it (and records it in the ledger). */
+export const DecisionSchema = Type.Object(
+  {
+    kind: Type.Literal('decision'),
+    question: Type.String(),
+    allowed: Type.Boolean(),
+    rules: Type.Array(Type.Object({ rule: Type.String(), effect: Type.Union([Type.Literal('allow'), Type.Literal('deny')]), reason: Type.String() })),
+    reasons: Type.Array(Type.String()),
+    obligations: Type.Array(Type.String()),
+    policy: Type.String({ description: 'hash of the policy pack that decided' }),
+  },
+  { description: 'allow/deny, every rule that fired, the reasons in plain words, the policy version hash' },
+);

@@ -58,6 +58,8 @@ export class Appender {
   readonly #now: () => number;
   readonly #queue: Pending[] = [];
   #draining = false;
+  /** Counters for metrics: transactions committed, entries in them, transactions that failed. */
+  readonly stats = { commits: 0, entries: 0, failedCommits: 0 };
   /** The right edge of the tree as of our last commit; reused only while the size still matches. */
   #range: CompactRange | undefined;
 
@@ -163,12 +165,15 @@ export class Appender {
         }
       });
     } catch (err) {
+      this.stats.failedCommits += 1;
       this.#range = undefined; // the store may have moved on without us; reload next time
       const error = toStoreError(err);
       for (const p of batch) p.reject(error);
       return;
     }
     this.#range = committed;
+    this.stats.commits += 1;
+    for (const outcome of outcomes.values()) if (!('error' in outcome)) this.stats.entries += outcome.length;
     for (const p of batch) {
       const outcome = outcomes.get(p)!;
       if ('error' in outcome) p.reject(outcome.error);

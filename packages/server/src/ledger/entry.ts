@@ -8,6 +8,8 @@ export interface Actor {
   readonly auth: 'token' | 'oidc' | 'system';
   /** The credential's id (never its secret), when it was a token. */
   readonly tokenId?: string;
+  /** The break-glass elevation in force when the actor acted, if any. */
+  readonly elevation?: string;
 }
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

@@ -54,6 +54,10 @@ export class Ledger {
     return this.#appender.append(request);
   }
 
+  get stats(): Readonly<{ commits: number; entries: number; failedCommits: number }> {
+    return this.#appender.stats;
+  }
+
   flush(): Promise<void> {
     return this.#appender.flush();
   }

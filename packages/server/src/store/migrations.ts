@@ -54,6 +54,52 @@ export function migrations(dialect: StoreDialect): MigrationProvider {
           .execute();
       },
     },
+    '0002_identity_policy': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('api_tokens').addColumn('scopes', 'text').execute();
+        await db.schema.createIndex('api_tokens_principal').on('api_tokens').column('principal').execute();
+        await db.schema
+          .createTable('elevations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('principal', 'text', (c) => c.notNull())
+          .addColumn('roles', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('granted_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('elevations_principal').on('elevations').columns(['principal', 'expires_at']).execute();
+        await db.schema
+          .createTable('alerts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('severity', 'text', (c) => c.notNull())
+          .addColumn('message', 'text', (c) => c.notNull())
+          .addColumn('principal', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text')
+          .addColumn('ledger_index', int64)
+          .execute();
+        await db.schema
+          .createTable('policy_versions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('hash', 'text', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('base_hash', 'text')
+          .addColumn('diff', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('proposed_by', 'text', (c) => c.notNull())
+          .addColumn('proposed_at', 'text', (c) => c.notNull())
+          .addColumn('proposal_index', int64, (c) => c.notNull())
+          .addColumn('decided_by', 'text')
+          .addColumn('decided_at', 'text')
+          .addColumn('decision_reason', 'text')
+          .addColumn('decision_index', int64)
+          .execute();
+        await db.schema.createIndex('policy_versions_status').on('policy_versions').column('status').execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

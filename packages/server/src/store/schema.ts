@@ -5,6 +5,9 @@ export interface Database {
   log_entries: LogEntryTable;
   log_checkpoints: LogCheckpointTable;
   api_tokens: ApiTokenTable;
+  elevations: ElevationTable;
+  alerts: AlertTable;
+  policy_versions: PolicyVersionTable;
 }
 
 export interface MetaTable {
@@ -52,4 +55,47 @@ export interface ApiTokenTable {
   revoked_at: string | null;
   last_used_at: string | null;
   created_by: string | null;
+  /** JSON array of permissions the token is limited to, or null for all its roles allow. */
+  scopes: string | null;
+}
+
+/** Break-glass elevations: extra roles for one principal until `expires_at`. */
+export interface ElevationTable {
+  id: string;
+  principal: string;
+  roles: string;
+  reason: string;
+  granted_at: string;
+  expires_at: string;
+  ledger_index: number;
+}
+
+export interface AlertTable {
+  id: string;
+  kind: string;
+  severity: string;
+  message: string;
+  principal: string | null;
+  created_at: string;
+  /** When the condition the alert reports ends by itself (an elevation's expiry), if it does. */
+  expires_at: string | null;
+  ledger_index: number | null;
+}
+
+/** Policy packs: proposals, the active one, and those superseded or rejected. */
+export interface PolicyVersionTable {
+  id: string;
+  hash: string;
+  source: string;
+  status: 'proposed' | 'active' | 'superseded' | 'rejected';
+  base_hash: string | null;
+  diff: string;
+  reason: string;
+  proposed_by: string;
+  proposed_at: string;
+  proposal_index: number;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_reason: string | null;
+  decision_index: number | null;
 }

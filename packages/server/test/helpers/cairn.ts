@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Permission, Role } from '../../src/auth/permissions.js';
+import { SYSTEM_ACTOR } from '../../src/auth/principal.js';
 import { openCairn, type Cairn } from '../../src/server.js';
 import type { StoreLocation } from './stores.js';
 
@@ -9,7 +11,7 @@ export interface RunningCairn {
   readonly adminToken: string;
   close(): Promise<void>;
   /** Issues a token with these roles and returns its secret. */
-  token(roles: readonly ('admin' | 'service' | 'auditor')[], principal?: string): Promise<string>;
+  token(roles: readonly Role[], principal?: string, options?: { ttlSeconds?: number; scopes?: Permission[] }): Promise<string>;
   request(method: string, urlPath: string, options?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; text: string; headers: Headers }>;
 }
 
@@ -33,9 +35,9 @@ export async function startCairn(location: StoreLocation, overrides: { checkpoin
     url,
     adminToken,
     close: () => cairn.close(),
-    async token(roles, principal) {
+    async token(roles, principal, options = {}) {
       n += 1;
-      const issued = await cairn.tokens.issue({ principal: principal ?? `p${n}`, type: 'service', roles });
+      const issued = await cairn.tokens.issue(SYSTEM_ACTOR, { principal: principal ?? `p${n}`, type: 'service', roles, ...options });
       return issued.token;
     },
     async request(method, urlPath, options = {}) {

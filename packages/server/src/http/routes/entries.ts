@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../auth/principal.js';
 import { CairnError } from '../../errors/catalog.js';
 import { isApplicationKind, type JsonObject } from '../../ledger/entry.js';
-import type { Ledger } from '../../ledger/ledger.js';
+import type { Services } from '../../services.js';
 import { principalOf } from '../authenticate.js';
 import { addRoute } from '../route.js';
 import { ErrorBody, Hex32, Index, authErrors } from '../schemas.js';
@@ -30,7 +30,7 @@ const AppendResponse = Type.Object({
   treeSize: Index,
 });
 
-export function entryRoutes(app: FastifyInstance, ledger: Ledger): void {
+export function entryRoutes(app: FastifyInstance, { ledger }: Services): void {
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/entries',

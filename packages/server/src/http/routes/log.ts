@@ -2,7 +2,7 @@ import { toBase64, toHex } from '@cairn/verify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { CairnError } from '../../errors/catalog.js';
-import type { Ledger } from '../../ledger/ledger.js';
+import type { Services } from '../../services.js';
 import { addRoute } from '../route.js';
 import { ErrorBody, Hex32, Index, authErrors } from '../schemas.js';
 
@@ -33,7 +33,7 @@ const ConsistencyResponse = Type.Object({ from: Index, to: Index, hashes: Type.A
 
 const notFound = { 404: ErrorBody, 422: ErrorBody };
 
-export function logRoutes(app: FastifyInstance, ledger: Ledger): void {
+export function logRoutes(app: FastifyInstance, { ledger }: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/log/key',

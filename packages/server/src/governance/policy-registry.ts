@@ -1,0 +1,252 @@
+import crypto from 'node:crypto';
+import { CairnError } from '../errors/catalog.js';
+import { rfc3339, type Actor, type JsonObject } from '../ledger/entry.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { SYSTEM_ACTOR } from '../auth/principal.js';
+import { PolicyError, diffPolicies, loadPolicy, type Decision, type LoadedPolicy, type PolicyChange } from '../policy/index.js';
+import type { PolicyVersionTable } from '../store/schema.js';
+import type { Store } from '../store/store.js';
+
+export interface PolicyVersion {
+  readonly id: string;
+  readonly hash: string;
+  readonly status: PolicyVersionTable['status'];
+  readonly baseHash: string | null;
+  readonly diff: readonly PolicyChange[];
+  readonly reason: string;
+  readonly proposedBy: string;
+  readonly proposedAt: string;
+  readonly proposalIndex: number;
+  readonly decidedBy: string | null;
+  readonly decidedAt: string | null;
+  readonly decisionReason: string | null;
+  readonly decisionIndex: number | null;
+}
+
+export interface ActivePolicy {
+  readonly version: PolicyVersion;
+  readonly policy: LoadedPolicy;
+}
+
+function toVersion(row: PolicyVersionTable): PolicyVersion {
+  return {
+    id: row.id,
+    hash: row.hash,
+    status: row.status,
+    baseHash: row.base_hash,
+    diff: JSON.parse(row.diff) as PolicyChange[],
+    reason: row.reason,
+    proposedBy: row.proposed_by,
+    proposedAt: row.proposed_at,
+    proposalIndex: Number(row.proposal_index),
+    decidedBy: row.decided_by,
+    decidedAt: row.decided_at,
+    decisionReason: row.decision_reason,
+    decisionIndex: row.decision_index === null ? null : Number(row.decision_index),
+  };
+}
+
+/** Parses a pack at the edge; an invalid one becomes a 422 listing every issue with its position. */
+export function parsePolicy(source: string, file = 'policy.yaml'): LoadedPolicy {
+  try {
+    return loadPolicy(source, file);
+  } catch (err) {
+    if (err instanceof PolicyError) {
+      throw new CairnError('policy_invalid', err.message, { details: { issues: err.issues }, cause: err });
+    }
+    throw err;
+  }
+}
+
+/** A separation-of-duties decision, in the same shape as every other policy decision. */
+function sodDecision(question: string, allowed: boolean, reason: string, policy: string): Decision {
+  return {
+    kind: 'decision',
+    question,
+    allowed,
+    rules: [{ rule: 'separation_of_duties.not_proposer', effect: allowed ? 'allow' : 'deny', reason }],
+    reasons: [reason],
+    obligations: [],
+    policy,
+  };
+}
+
+/**
+ * The governed life of policy packs. A pack becomes active only by approval of a
+ * `reviewer:compliance` principal who did not propose it; every step is a ledger entry written
+ * in the same transaction as the row it changes, and the state checks run inside that
+ * transaction, so two concurrent approvals cannot both win.
+ */
+export class PolicyRegistry {
+  readonly #store: Store;
+  readonly #ledger: Ledger;
+  #cache: ActivePolicy | undefined;
+
+  constructor(store: Store, ledger: Ledger) {
+    this.#store = store;
+    this.#ledger = ledger;
+  }
+
+  /** The active pack. Cached by hash; another process's activation is seen on the next call. */
+  async active(): Promise<ActivePolicy> {
+    const row = await this.#store.db.selectFrom('policy_versions').selectAll().where('status', '=', 'active').executeTakeFirst();
+    if (!row) throw new CairnError('policy_not_active', 'no policy pack is active');
+    if (this.#cache?.version.id !== row.id) this.#cache = { version: toVersion(row), policy: loadPolicy(row.source, `policy ${row.id}`) };
+    return this.#cache;
+  }
+
+  async activeOrUndefined(): Promise<ActivePolicy | undefined> {
+    return this.active().catch((err: unknown) => {
+      if (err instanceof CairnError && err.code === 'policy_not_active') return undefined;
+      throw err;
+    });
+  }
+
+  /** On a store with no active pack, activates `source` as the system (recorded as a bootstrap). */
+  async bootstrap(source: string, file: string): Promise<PolicyVersion | undefined> {
+    if (await this.activeOrUndefined()) return undefined;
+    const policy = parsePolicy(source, file);
+    const id = newId();
+    const now = rfc3339(Date.now());
+    const diff = diffPolicies(undefined, policy);
+    await this.#ledger.append({
+      actor: SYSTEM_ACTOR,
+      entries: [{ kind: 'policy.activated', subject: `policy:${id}`, body: { id, hash: policy.hash, previousHash: null, bootstrap: true, file } }],
+      apply: async (trx, [entry]) => {
+        const existing = await trx.selectFrom('policy_versions').select('id').where('status', '=', 'active').executeTakeFirst();
+        if (existing) throw new CairnError('invalid_state', 'a policy became active meanwhile');
+        await trx
+          .insertInto('policy_versions')
+          .values({
+            id,
+            hash: policy.hash,
+            source,
+            status: 'active',
+            base_hash: null,
+            diff: JSON.stringify(diff),
+            reason: 'bootstrap',
+            proposed_by: SYSTEM_ACTOR.id,
+            proposed_at: now,
+            proposal_index: entry!.index,
+            decided_by: SYSTEM_ACTOR.id,
+            decided_at: now,
+            decision_reason: `bootstrap from ${file}`,
+            decision_index: entry!.index,
+          })
+          .execute();
+      },
+    });
+    return this.get(id);
+  }
+
+  async propose(actor: Actor, source: string, reason: string, file = 'policy.yaml'): Promise<PolicyVersion> {
+    const policy = parsePolicy(source, file);
+    const current = await this.activeOrUndefined();
+    const diff = diffPolicies(current?.policy, policy);
+    const id = newId();
+    await this.#ledger.append({
+      actor,
+      entries: [
+        {
+          kind: 'policy.proposed',
+          subject: `policy:${id}`,
+          body: { id, hash: policy.hash, baseHash: current?.policy.hash ?? null, reason, diff: diff as unknown as JsonObject[] } as JsonObject,
+        },
+      ],
+      apply: async (trx, [entry]) => {
+        await trx
+          .insertInto('policy_versions')
+          .values({
+            id,
+            hash: policy.hash,
+            source,
+            status: 'proposed',
+            base_hash: current?.policy.hash ?? null,
+            diff: JSON.stringify(diff),
+            reason,
+            proposed_by: actor.id,
+            proposed_at: entry!.entry.time,
+            proposal_index: entry!.index,
+            decided_by: null,
+            decided_at: null,
+            decision_reason: null,
+            decision_index: null,
+          })
+          .execute();
+      },
+    });
+    return this.get(id);
+  }
+
+  async approve(actor: Actor, id: string, reason: string): Promise<{ version: PolicyVersion; decision: Decision }> {
+    return this.#decide(actor, id, reason, 'approve');
+  }
+
+  async reject(actor: Actor, id: string, reason: string): Promise<{ version: PolicyVersion; decision: Decision }> {
+    return this.#decide(actor, id, reason, 'reject');
+  }
+
+  async #decide(actor: Actor, id: string, reason: string, action: 'approve' | 'reject'): Promise<{ version: PolicyVersion; decision: Decision }> {
+    const proposal = await this.get(id);
+    const activeHash = (await this.activeOrUndefined())?.policy.hash ?? 'none';
+    if (action === 'approve' && proposal.proposedBy === actor.id) {
+      const decision = sodDecision('policy.approve', false, `${actor.id} proposed this policy and so cannot approve it; another reviewer:compliance must`, activeHash);
+      // The refusal gated a write, so it is recorded too.
+      await this.#ledger.append({ actor, entries: [{ kind: 'policy.approval_refused', subject: `policy:${id}`, body: { id, decision: decision as unknown as JsonObject } }] });
+      throw new CairnError('separation_of_duties', decision.reasons[0]!, { details: { decision } });
+    }
+    const decision = sodDecision(`policy.${action}`, true, `${actor.id} did not propose this policy`, activeHash);
+    const now = rfc3339(Date.now());
+    await this.#ledger.append({
+      actor,
+      entries: [
+        {
+          kind: action === 'approve' ? 'policy.activated' : 'policy.rejected',
+          subject: `policy:${id}`,
+          body: { id, hash: proposal.hash, previousHash: action === 'approve' ? activeHash : null, reason, decision: decision as unknown as JsonObject },
+        },
+      ],
+      apply: async (trx, [entry]) => {
+        const row = await trx.selectFrom('policy_versions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        if (row.status !== 'proposed') {
+          throw new CairnError('invalid_state', `policy ${id} is ${row.status}, not proposed`, { details: { state: row.status, allowed: [] } });
+        }
+        const active = await trx.selectFrom('policy_versions').select(['id', 'hash']).where('status', '=', 'active').executeTakeFirst();
+        if (action === 'approve') {
+          if ((active?.hash ?? null) !== row.base_hash) {
+            throw new CairnError('policy_conflict', `policy ${id} was proposed against ${row.base_hash ?? 'no policy'}, but ${active?.hash ?? 'none'} is active now; propose it again`);
+          }
+          if (active) await trx.updateTable('policy_versions').set({ status: 'superseded' }).where('id', '=', active.id).execute();
+        }
+        await trx
+          .updateTable('policy_versions')
+          .set({ status: action === 'approve' ? 'active' : 'rejected', decided_by: actor.id, decided_at: now, decision_reason: reason, decision_index: entry!.index })
+          .where('id', '=', id)
+          .execute();
+      },
+    });
+    return { version: await this.get(id), decision };
+  }
+
+  async get(id: string): Promise<PolicyVersion> {
+    const row = await this.#store.db.selectFrom('policy_versions').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new CairnError('proposal_not_found', `no policy version has id ${id}`);
+    return toVersion(row);
+  }
+
+  async source(id: string): Promise<string> {
+    const row = await this.#store.db.selectFrom('policy_versions').select('source').where('id', '=', id).executeTakeFirst();
+    if (!row) throw new CairnError('proposal_not_found', `no policy version has id ${id}`);
+    return row.source;
+  }
+
+  async list(status?: PolicyVersionTable['status']): Promise<PolicyVersion[]> {
+    let q = this.#store.db.selectFrom('policy_versions').selectAll().orderBy('proposed_at', 'desc');
+    if (status) q = q.where('status', '=', status);
+    return (await q.execute()).map(toVersion);
+  }
+}
+
+function newId(): string {
+  return `pol_${crypto.randomBytes(9).toString('base64url')}`;
+}

@@ -1,0 +1,18 @@
+import type { Alerts } from './alerts/alerts.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { TokenService } from './auth/tokens.js';
+import type { BreakGlass } from './governance/break-glass.js';
+import type { PolicyRegistry } from './governance/policy-registry.js';
+import type { Ledger } from './ledger/ledger.js';
+import type { Store } from './store/store.js';
+
+/** The domain modules a running Cairn is made of; routes receive this and nothing else. */
+export interface Services {
+  readonly store: Store;
+  readonly ledger: Ledger;
+  readonly tokens: TokenService;
+  readonly policies: PolicyRegistry;
+  readonly breakGlass: BreakGlass;
+  readonly alerts: Alerts;
+  readonly authenticator: Authenticator;
+}
