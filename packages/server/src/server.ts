@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { Alerts } from './alerts/alerts.js';
 import { Authenticator, type JwtVerifier } from './auth/authenticator.js';
+import { OidcVerifier, parseOidcConfig } from './auth/oidc.js';
 import { bootstrapAdminToken, TokenService } from './auth/tokens.js';
 import { BreakGlass } from './governance/break-glass.js';
 import { PolicyRegistry } from './governance/policy-registry.js';
@@ -28,7 +29,9 @@ export interface ServerConfig {
   readonly logLevel: string;
   /** Policy pack activated on a store that has none yet (default: the shipped example pack). */
   readonly policyFile?: string | undefined;
-  /** Verifies OIDC bearer tokens, when the organisation's identity provider is configured. */
+  /** OIDC settings file (YAML or JSON, see docs/oidc.md): accept JWTs from the identity provider. */
+  readonly oidcConfigFile?: string | undefined;
+  /** A ready verifier instead of a file (tests, embedding). */
   readonly oidc?: JwtVerifier | undefined;
 }
 
@@ -54,11 +57,12 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const policies = new PolicyRegistry(store, ledger);
     const alerts = new Alerts(store);
     const breakGlass = new BreakGlass(store, ledger, policies, alerts);
-    const authenticator = new Authenticator(tokens, breakGlass, config.oidc);
+    const oidc = config.oidc ?? (config.oidcConfigFile ? await OidcVerifier.create(parseOidcConfig(readConfigFile(config.oidcConfigFile), config.oidcConfigFile)) : undefined);
+    const authenticator = new Authenticator(tokens, breakGlass, oidc);
     const services: Services = { store, ledger, tokens, policies, breakGlass, alerts, authenticator };
 
     const policyFile = config.policyFile ?? examplePolicyPath();
-    await policies.bootstrap(fs.readFileSync(policyFile, 'utf8'), path.basename(policyFile));
+    await policies.bootstrap(readConfigFile(policyFile), path.basename(policyFile));
     const adminTokenFile = await bootstrapAdminToken(tokens, config.dataDir);
 
     const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
@@ -85,6 +89,14 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
   } catch (err) {
     await store.close();
     throw err;
+  }
+}
+
+function readConfigFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${file}: cannot read: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -13,6 +13,8 @@ interface ServeOptions {
   checkpointInterval: number;
   bodyLimit: number;
   logLevel: string;
+  oidcConfig?: string;
+  policy?: string;
 }
 
 export function serveCommand(program: Command): void {
@@ -25,6 +27,8 @@ export function serveCommand(program: Command): void {
     .option('--database-schema <name>', 'PostgreSQL schema to use (created if missing)', process.env['CAIRN_DATABASE_SCHEMA'])
     .option('--origin <name>', "the log's origin (checkpoint first line and key name); fixed on first start")
     .option('--key-file <file>', 'Ed25519 signing key (PKCS#8 PEM, mode 0600); created if missing', process.env['CAIRN_KEY_FILE'])
+    .option('--oidc-config <file>', 'accept JWT bearer tokens from the identity provider (see docs/oidc.md)', process.env['CAIRN_OIDC_CONFIG'])
+    .option('--policy <file>', 'policy pack to activate on a store that has none yet (default: the shipped example)', process.env['CAIRN_POLICY'])
     .option('--checkpoint-interval <duration>', 'sign a checkpoint at most this often when the tree grew', parseDuration, DEFAULTS.checkpointIntervalMs)
     .option('--body-limit <size>', 'largest request body accepted', parseBytes, DEFAULTS.bodyLimit)
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', process.env['CAIRN_LOG_LEVEL'] ?? DEFAULTS.logLevel)
@@ -50,6 +54,8 @@ Examples:
           checkpointIntervalMs: options.checkpointInterval,
           bodyLimit: options.bodyLimit,
           logLevel: options.logLevel,
+          oidcConfigFile: options.oidcConfig,
+          policyFile: options.policy,
         });
         const lines = [
           `Cairn listening on ${url}`,

@@ -1,4 +1,5 @@
 import type { BreakGlass } from '../governance/break-glass.js';
+import { OidcVerifier } from './oidc.js';
 import { rolesGrant, type Permission } from './permissions.js';
 import type { Principal } from './principal.js';
 import type { TokenService } from './tokens.js';
@@ -7,8 +8,6 @@ import type { TokenService } from './tokens.js';
 export interface JwtVerifier {
   verify(jwt: string): Promise<Principal>;
 }
-
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
  * Who is calling: an API token (`cairn_…`) or, when OIDC is configured, a JWT from the identity
@@ -26,7 +25,7 @@ export class Authenticator {
   }
 
   async authenticate(bearer: string): Promise<Principal> {
-    const base = this.#oidc && JWT_SHAPE.test(bearer) ? await this.#oidc.verify(bearer) : await this.#tokens.authenticate(bearer);
+    const base = this.#oidc && OidcVerifier.looksLikeJwt(bearer) ? await this.#oidc.verify(bearer) : await this.#tokens.authenticate(bearer);
     return this.#breakGlass.elevate(base);
   }
 }

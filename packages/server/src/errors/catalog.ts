@@ -8,7 +8,7 @@ export const ERROR_CATALOG = {
   invalid_request: { status: 400, meaning: 'The request does not match the schema: a missing or unknown field, a wrong type, a value out of range. `details` lists each problem with its path.' },
   unsupported_media_type: { status: 415, meaning: 'The body is not `application/json`.' },
   payload_too_large: { status: 413, meaning: 'The body exceeds the server limit (`--body-limit`).' },
-  unauthenticated: { status: 401, meaning: 'No bearer token, or a token the server does not know.' },
+  unauthenticated: { status: 401, meaning: 'No bearer token, a token the server does not know, or a JWT that fails verification (signature, issuer, audience, algorithm).' },
   token_expired: { status: 401, meaning: 'The bearer token has expired or was revoked.' },
   token_not_yet_valid: { status: 401, meaning: 'The OIDC token is not valid yet (`nbf`/`iat` in the future beyond the allowed clock skew): check the clocks.' },
   too_many_failed_authentications: { status: 429, meaning: 'Too many failed authentications from this source; retry after the time in `Retry-After`.' },
@@ -30,7 +30,7 @@ export const ERROR_CATALOG = {
   invalid_range: { status: 422, meaning: 'The consistency range is not 0 ≤ from ≤ to.' },
   log_empty: { status: 404, meaning: 'The log has no entries yet, so there is nothing to prove.' },
   store_inconsistent: { status: 500, meaning: 'The store contradicts itself (a missing row or node); run `cairn log verify`.' },
-  unavailable: { status: 503, meaning: 'The store cannot be reached; nothing was written. Retry later.' },
+  unavailable: { status: 503, meaning: "A dependency cannot be reached (the store, or the identity provider's key set with no usable cached keys); nothing was written. Retry later." },
   internal: { status: 500, meaning: 'An unexpected server error; nothing was written. The server log has the details.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 

@@ -47,7 +47,8 @@ export function installAuth(app: FastifyInstance, authenticator: Authenticator, 
       principal = await authenticator.authenticate(match[1]!);
     } catch (err) {
       if (err instanceof CairnError) {
-        limiter.record(request.ip);
+        // Only a refused credential counts; an unreachable identity provider (503) must not lock users out.
+        if (err.status === 401) limiter.record(request.ip);
         return sendError(reply, err.code, err.message);
       }
       throw err;

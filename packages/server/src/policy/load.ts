@@ -36,7 +36,7 @@ export function loadPolicy(source: string, file = '<policy>'): LoadedPolicy {
   const positions = new PackPositions(doc, lines);
   const issue = (path: string, at: { line: number; column: number }, message: string): PolicyIssue => ({ file, ...at, path, message });
   const syntax = [...doc.errors, ...doc.warnings].map((e) => {
-    const path = positions.pointerAt(e.pos[0]);
+    const path = positions.pointerAt(e.pos[0], e.code === 'DUPLICATE_KEY');
     return issue(path, positions.at(e.pos[0]), yamlMessage(e, path));
   });
 

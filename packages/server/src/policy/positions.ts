@@ -44,8 +44,12 @@ export class PackPositions {
     return this.at(this.#locate(pointer).key);
   }
 
-  /** The pointer of the innermost key or item whose text covers `offset` (for syntax errors). */
-  pointerAt(offset: number): string {
+  /**
+   * The pointer of the innermost entry whose text covers `offset`, for YAML errors. An error on a
+   * key names that key only when `onKey` (a duplicate key); otherwise the key itself may be the
+   * broken part, and the pointer stops at the mapping holding it.
+   */
+  pointerAt(offset: number, onKey = false): string {
     const segments: string[] = [];
     let node: unknown = this.#doc.contents;
     for (;;) {
@@ -53,9 +57,12 @@ export class PackPositions {
       if (isMap(node)) {
         const pair = node.items.find((p) => covers(p.key, offset) || covers(p.value, offset, start(p.key)));
         const key = pair && keyOf(pair);
-        if (!pair || key === undefined) break;
+        if (!pair || key === undefined || key.includes('\n')) break;
+        if (covers(pair.key, offset)) {
+          if (onKey) segments.push(key);
+          break;
+        }
         segments.push(key);
-        if (covers(pair.key, offset)) break;
         node = pair.value;
       } else if (isSeq(node)) {
         const index = node.items.findIndex((item) => covers(item, offset));

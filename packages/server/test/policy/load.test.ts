@@ -56,6 +56,14 @@ describe('an invalid policy pack', () => {
     assert.match(issues[0]!.message, /^YAML syntax error: /);
   });
 
+  it('reports a misplaced colon where the parser finds it', () => {
+    const source = edit(MINI, 'ingress: private', 'ingress: private: yes');
+    const issues = issuesOf(source);
+    assert.deepEqual(placeOf(issues), [{ ...where(source, 'private: yes'), path: '/zones/closed/ingress' }]);
+    // Lines and columns are 1-based, as editors count them.
+    assert.deepEqual(placeOf(issuesOf('version: 1\nname: x\n  description: y\n')).at(0), { line: 2, column: 7, path: '/name' });
+  });
+
   it('reports a wrong type at the value', () => {
     const source = edit(MINI, 'days: 30', 'days: thirty');
     const issues = issuesOf(source);
