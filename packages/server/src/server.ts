@@ -10,6 +10,8 @@ import { PolicyRegistry } from './governance/policy-registry.js';
 import { buildApp, type App } from './http/app.js';
 import { openLogIdentity } from './keys/log-identity.js';
 import { Ledger } from './ledger/ledger.js';
+import { Datasets } from './lineage/datasets.js';
+import { Runs } from './lineage/runs.js';
 import { examplePolicyPath } from './policy/index.js';
 import type { Services } from './services.js';
 import { Store } from './store/store.js';
@@ -59,7 +61,9 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const breakGlass = new BreakGlass(store, ledger, policies, alerts);
     const oidc = config.oidc ?? (config.oidcConfigFile ? await OidcVerifier.create(parseOidcConfig(readConfigFile(config.oidcConfigFile), config.oidcConfigFile)) : undefined);
     const authenticator = new Authenticator(tokens, breakGlass, oidc);
-    const services: Services = { store, ledger, tokens, policies, breakGlass, alerts, authenticator };
+    const datasets = new Datasets(store, ledger, policies);
+    const runs = new Runs(store, ledger, policies, datasets);
+    const services: Services = { store, ledger, tokens, policies, breakGlass, alerts, authenticator, datasets, runs };
 
     const policyFile = config.policyFile ?? examplePolicyPath();
     await policies.bootstrap(readConfigFile(policyFile), path.basename(policyFile));

@@ -4,6 +4,8 @@ import type { TokenService } from './auth/tokens.js';
 import type { BreakGlass } from './governance/break-glass.js';
 import type { PolicyRegistry } from './governance/policy-registry.js';
 import type { Ledger } from './ledger/ledger.js';
+import type { Datasets } from './lineage/datasets.js';
+import type { Runs } from './lineage/runs.js';
 import type { Store } from './store/store.js';
 
 /** The domain modules a running Cairn is made of; routes receive this and nothing else. */
@@ -15,4 +17,6 @@ export interface Services {
   readonly breakGlass: BreakGlass;
   readonly alerts: Alerts;
   readonly authenticator: Authenticator;
+  readonly datasets: Datasets;
+  readonly runs: Runs;
 }

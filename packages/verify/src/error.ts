@@ -13,7 +13,8 @@ export type VerifyErrorCode =
   | 'unsupported_key_type'
   | 'signature_invalid'
   | 'malformed_checkpoint'
-  | 'origin_mismatch';
+  | 'origin_mismatch'
+  | 'malformed_envelope';
 
 /**
  * The only error this package throws on bad input. Proofs, sizes, notes and

@@ -19,3 +19,8 @@ export type { Note, NoteSignature } from './note.js';
 
 export { parseCheckpoint, formatCheckpoint, verifyCheckpoint } from './checkpoint.js';
 export type { Checkpoint } from './checkpoint.js';
+
+export { manifestDigest, canonicalManifest } from './manifest.js';
+export type { ManifestObject } from './manifest.js';
+export { pae, verifyEnvelope } from './dsse.js';
+export type { DsseEnvelope } from './dsse.js';

@@ -31,24 +31,29 @@ export const PERMISSIONS = [
   'break-glass:request',
   'alerts:read',
   'metrics:read',
+  'lineage:read', // datasets, runs, provenance, trace, OpenLineage graph, KPIs
+  'lineage:write', // OpenLineage events
+  'dataset:register',
+  'dataset:certify', // certify, deprecate, declassify: the steward's calls
+  'run:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const EVERYONE: readonly Permission[] = ['self:read', 'log:read', 'policy:read', 'placement:check', 'break-glass:request'];
+const EVERYONE: readonly Permission[] = ['self:read', 'log:read', 'policy:read', 'placement:check', 'break-glass:request', 'lineage:read'];
 const REVIEWER: readonly Permission[] = [...EVERYONE];
 
 /** What each role may do. Separation of duties is enforced on top of this, per decision. */
 export const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: [...EVERYONE, 'log:append', 'log:checkpoint', 'tokens:manage', 'policy:propose', 'alerts:read', 'metrics:read'],
-  steward: [...EVERYONE, 'log:append', 'policy:propose'],
-  engineer: [...EVERYONE, 'log:append'],
+  admin: [...EVERYONE, 'log:append', 'log:checkpoint', 'tokens:manage', 'policy:propose', 'alerts:read', 'metrics:read', 'lineage:write', 'dataset:register', 'run:write'],
+  steward: [...EVERYONE, 'log:append', 'policy:propose', 'lineage:write', 'dataset:register', 'dataset:certify'],
+  engineer: [...EVERYONE, 'log:append', 'lineage:write', 'dataset:register', 'run:write'],
   'reviewer:business': REVIEWER,
   'reviewer:security': [...REVIEWER, 'alerts:read'],
   'reviewer:compliance': [...REVIEWER, 'policy:approve', 'alerts:read'],
   'reviewer:model-risk': REVIEWER,
   operator: [...EVERYONE, 'log:append', 'log:checkpoint', 'metrics:read'],
   auditor: [...EVERYONE, 'alerts:read', 'metrics:read'],
-  service: ['self:read', 'log:read', 'log:append', 'placement:check', 'policy:read'],
+  service: ['self:read', 'log:read', 'log:append', 'placement:check', 'policy:read', 'lineage:read', 'lineage:write', 'dataset:register', 'run:write'],
 };
 
 export function isRole(value: string): value is Role {

@@ -3,7 +3,7 @@ import { CairnError } from '../errors/catalog.js';
 import { rfc3339, type Actor, type JsonObject } from '../ledger/entry.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { SYSTEM_ACTOR } from '../auth/principal.js';
-import { PolicyError, diffPolicies, loadPolicy, type Decision, type LoadedPolicy, type PolicyChange } from '../policy/index.js';
+import { PolicyError, allow, decision, deny, diffPolicies, loadPolicy, type Decision, type LoadedPolicy, type PolicyChange } from '../policy/index.js';
 import type { PolicyVersionTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 
@@ -60,15 +60,7 @@ export function parsePolicy(source: string, file = 'policy.yaml'): LoadedPolicy 
 
 /** A separation-of-duties decision, in the same shape as every other policy decision. */
 function sodDecision(question: string, allowed: boolean, reason: string, policy: string): Decision {
-  return {
-    kind: 'decision',
-    question,
-    allowed,
-    rules: [{ rule: 'separation_of_duties.not_proposer', effect: allowed ? 'allow' : 'deny', reason }],
-    reasons: [reason],
-    obligations: [],
-    policy,
-  };
+  return decision(question, [(allowed ? allow : deny)('separation_of_duties.not_proposer', reason)], [], policy);
 }
 
 /**

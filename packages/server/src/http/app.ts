@@ -8,6 +8,7 @@ import { installMetrics } from './metrics.js';
 import { breakGlassRoutes } from './routes/break-glass.js';
 import { entryRoutes } from './routes/entries.js';
 import { identityRoutes } from './routes/identity.js';
+import { lineageRoutes } from './routes/lineage.js';
 import { logRoutes } from './routes/log.js';
 import { metaRoutes } from './routes/meta.js';
 import { policyRoutes } from './routes/policy.js';
@@ -70,6 +71,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   identityRoutes(fastify, options.services);
   breakGlassRoutes(fastify, options.services);
   policyRoutes(fastify, options.services);
+  lineageRoutes(fastify, options.services);
   await fastify.ready();
   return { fastify, authFailures, routes };
 }

@@ -11,6 +11,8 @@ export interface RouteDefinition {
   readonly permission: Permission;
   readonly summary: string;
   readonly schema: FastifySchema;
+  /** Largest body this route accepts, if not the server's default (e.g. large manifests). */
+  readonly bodyLimit?: number;
   readonly handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
@@ -28,5 +30,6 @@ export function addRoute(app: FastifyInstance, route: RouteDefinition): void {
     config: { permission: route.permission },
     schema: { summary: route.summary, security, ...route.schema, ...(route.permission === 'public' ? {} : { 'x-permission': route.permission }) },
     handler: route.handler,
+    ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
   });
 }

@@ -25,7 +25,7 @@ export type {
 } from './pack.js';
 export { dataClassesOf, zonesOf } from './names.js';
 
-export { decision } from './decision.js';
+export { allow, decision, deny } from './decision.js';
 export type { Decision, RuleResult } from './decision.js';
 export { evaluatePlacement } from './placement.js';
 export type { PlacementInput } from './placement.js';

@@ -100,6 +100,70 @@ export function migrations(dialect: StoreDialect): MigrationProvider {
         await db.schema.createIndex('policy_versions_status').on('policy_versions').column('status').execute();
       },
     },
+    '0003_lineage': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('dataset_versions')
+          .addColumn('digest', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('owner', 'text')
+          .addColumn('source_system', 'text')
+          .addColumn('data_classes', 'text', (c) => c.notNull())
+          .addColumn('declared_classes', 'text', (c) => c.notNull())
+          .addColumn('legal_basis', 'text')
+          .addColumn('consent_status', 'text')
+          .addColumn('retention_class', 'text')
+          .addColumn('tags', 'text', (c) => c.notNull())
+          .addColumn('object_count', int64, (c) => c.notNull())
+          .addColumn('total_bytes', int64, (c) => c.notNull())
+          .addColumn('derivation', 'text')
+          .addColumn('declassifications', 'text', (c) => c.notNull())
+          .addColumn('registered_by', 'text', (c) => c.notNull())
+          .addColumn('registered_at', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .addColumn('state_index', int64, (c) => c.notNull())
+          .addColumn('certified_at', 'text')
+          .execute();
+        await db.schema.createIndex('dataset_versions_name').on('dataset_versions').column('name').execute();
+        await db.schema
+          .createTable('dataset_manifests')
+          .addColumn('digest', 'text', (c) => c.primaryKey())
+          .addColumn('manifest', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('training_runs')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('record', 'text', (c) => c.notNull())
+          .addColumn('trainer', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'text', (c) => c.notNull())
+          .addColumn('ended_at', 'text')
+          .addColumn('lineage_complete', 'integer')
+          .addColumn('missing', 'text')
+          .addColumn('bundle', 'text')
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .addColumn('completion_index', int64)
+          .execute();
+        await db.schema
+          .createTable('lineage_edges')
+          .addColumn('src', 'text', (c) => c.notNull())
+          .addColumn('dst', 'text', (c) => c.notNull())
+          .addColumn('relation', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .addPrimaryKeyConstraint('lineage_edges_pk', ['src', 'dst', 'relation'])
+          .execute();
+        await db.schema.createIndex('lineage_edges_dst').on('lineage_edges').column('dst').execute();
+        await db.schema
+          .createTable('lineage_nodes')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('label', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

@@ -8,6 +8,11 @@ export interface Database {
   elevations: ElevationTable;
   alerts: AlertTable;
   policy_versions: PolicyVersionTable;
+  dataset_versions: DatasetVersionTable;
+  dataset_manifests: DatasetManifestTable;
+  training_runs: TrainingRunTable;
+  lineage_edges: LineageEdgeTable;
+  lineage_nodes: LineageNodeTable;
 }
 
 export interface MetaTable {
@@ -98,4 +103,68 @@ export interface PolicyVersionTable {
   decided_at: string | null;
   decision_reason: string | null;
   decision_index: number | null;
+}
+
+/** A dataset version, identified by the SHA-256 of its canonical manifest. JSON columns are text. */
+export interface DatasetVersionTable {
+  digest: string;
+  name: string;
+  state: 'quarantine' | 'certified' | 'deprecated';
+  owner: string | null;
+  source_system: string | null;
+  /** Classes in force: declared ∪ inherited from inputs − declassified (JSON array). */
+  data_classes: string;
+  declared_classes: string;
+  legal_basis: string | null;
+  consent_status: string | null;
+  retention_class: string | null;
+  tags: string;
+  object_count: number;
+  total_bytes: number;
+  /** JSON: inputs, transform, exclusions — or null for a raw source. */
+  derivation: string | null;
+  declassifications: string;
+  registered_by: string;
+  registered_at: string;
+  ledger_index: number;
+  state_index: number;
+  certified_at: string | null;
+}
+
+export interface DatasetManifestTable {
+  digest: string;
+  /** The canonical manifest JSON (RFC 8785) whose SHA-256 is the digest. */
+  manifest: string;
+}
+
+export interface TrainingRunTable {
+  id: string;
+  name: string;
+  state: 'running' | 'completed' | 'failed';
+  /** JSON of the run's record: inputs, code, image, environment, parameters, metrics, outputs… */
+  record: string;
+  trainer: string;
+  started_at: string;
+  ended_at: string | null;
+  lineage_complete: number | null;
+  missing: string | null;
+  /** The signed lineage bundle (DSSE envelope JSON), once the run completed. */
+  bundle: string | null;
+  ledger_index: number;
+  completion_index: number | null;
+}
+
+/** Lineage graph: `src` feeds `dst` (keys such as `dataset:sha256:…`, `run:run_…`, `artifact:sha256:…`). */
+export interface LineageEdgeTable {
+  src: string;
+  dst: string;
+  relation: string;
+  ledger_index: number;
+}
+
+export interface LineageNodeTable {
+  key: string;
+  kind: string;
+  label: string;
+  ledger_index: number;
 }
