@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { identityCommands } from './commands/identity.js';
+import { lineageCommands } from './commands/lineage.js';
 import { logCommand } from './commands/log.js';
 import { policyCommands } from './commands/policy.js';
 import { serveCommand } from './commands/serve.js';
@@ -35,5 +36,6 @@ Examples:
   logCommand(program);
   identityCommands(program);
   policyCommands(program);
+  lineageCommands(program);
   return program;
 }

@@ -13,6 +13,7 @@ import {
 } from '@cairn/verify';
 import { CairnVerificationError } from './errors.js';
 import { IdentityApi } from './identity.js';
+import { LineageApi } from './lineage.js';
 import { PolicyApi } from './policy.js';
 import { Transport } from './transport.js';
 import { MemoryTrustStore, type TrustStore, type TrustedLog } from './trust-store.js';
@@ -76,6 +77,8 @@ export class CairnClient {
   readonly identity: IdentityApi;
   /** Policy packs: lint, propose, approve, evaluate, placement checks. */
   readonly policy: PolicyApi;
+  /** Datasets, training runs, provenance bundles, trace. */
+  readonly lineage: LineageApi;
   readonly #http: Transport;
   readonly #trust: TrustStore;
   #pinnedKey: string | undefined;
@@ -87,6 +90,7 @@ export class CairnClient {
     this.#pinnedKey = options.verifierKey;
     this.identity = new IdentityApi(this.#http);
     this.policy = new PolicyApi(this.#http);
+    this.lineage = new LineageApi(this.#http);
   }
 
   /**

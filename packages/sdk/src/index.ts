@@ -2,6 +2,8 @@ export { CairnClient } from './client.js';
 export type { ClientOptions, EntryInput, AppendedEntry, VerifiedCheckpoint, VerifiedEntry, VerifiedInclusion } from './client.js';
 export { IdentityApi } from './identity.js';
 export { PolicyApi } from './policy.js';
+export { LineageApi } from './lineage.js';
+export type { DatasetRegistration, DatasetVersion, ManifestObjectInput, RunStart, Trace, TraceNode, TrainingRun } from './lineage.js';
 export { CairnApiError, CairnConnectionError, CairnVerificationError } from './errors.js';
 export type { VerificationCode } from './errors.js';
 export { FileTrustStore, MemoryTrustStore, defaultConfigDir } from './trust-store.js';

@@ -1,0 +1,148 @@
+import { query, type Transport } from './transport.js';
+import type { Decision } from './types.js';
+
+export interface ManifestObjectInput {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export interface DatasetRegistration {
+  readonly name: string;
+  readonly objects: readonly ManifestObjectInput[];
+  readonly owner?: string;
+  readonly sourceSystem?: string;
+  readonly dataClasses: readonly string[];
+  readonly legalBasis?: string;
+  readonly consentStatus?: string;
+  readonly retentionClass?: string;
+  readonly tags?: readonly string[];
+  readonly derivedFrom?: {
+    readonly inputs: readonly string[];
+    readonly transform: { readonly repository: string; readonly commit: string; readonly parameters?: Record<string, unknown> };
+    readonly exclusions?: readonly { records: string; reason: string; by?: string; manualOverride?: { by: string; reason: string } }[];
+  };
+}
+
+export interface DatasetVersion {
+  readonly digest: string;
+  readonly name: string;
+  readonly state: 'quarantine' | 'certified' | 'deprecated';
+  readonly dataClasses: readonly string[];
+  readonly owner: string | null;
+  readonly objectCount: number;
+  readonly totalBytes: number;
+  readonly ledgerIndex: number;
+  readonly [key: string]: unknown;
+}
+
+export interface RunStart {
+  readonly name: string;
+  readonly inputs: readonly string[];
+  readonly code?: { repository: string; commit: string };
+  readonly image?: { digest: string; name?: string };
+  readonly environment?: { accelerator?: string; driverVersion?: string; cudaVersion?: string; lockfileSha256?: string };
+  readonly parameters?: Record<string, unknown>;
+  readonly evaluator?: string;
+}
+
+export interface TrainingRun {
+  readonly id: string;
+  readonly name: string;
+  readonly state: 'running' | 'completed' | 'failed';
+  readonly lineageComplete: boolean | null;
+  readonly missing: readonly string[];
+  readonly ledgerIndex: number;
+  readonly [key: string]: unknown;
+}
+
+export interface TraceNode {
+  readonly key: string;
+  readonly kind: string;
+  readonly label: string;
+  readonly ledgerIndex: number;
+  readonly direction: 'root' | 'upstream' | 'downstream';
+  readonly depth: number;
+}
+
+export interface Trace {
+  readonly root: string;
+  readonly nodes: readonly TraceNode[];
+  readonly edges: readonly { from: string; to: string; relation: string; ledgerIndex: number }[];
+  readonly truncated: boolean;
+}
+
+/** Data lineage: dataset versions, training runs, provenance bundles, trace. */
+export class LineageApi {
+  readonly #http: Transport;
+
+  constructor(http: Transport) {
+    this.#http = http;
+  }
+
+  /**
+   * Registers a dataset version (in quarantine) by its manifest; the data itself never leaves.
+   * @example const ds = await cairn.lineage.registerDataset({ name: 'claims-2026-10', objects, dataClasses: ['personal_data'], owner: 'claims-office', legalBasis: 'contract' });
+   */
+  registerDataset(registration: DatasetRegistration): Promise<DatasetVersion> {
+    return this.#http.json('POST', '/api/v1/datasets', registration);
+  }
+
+  /** @example const ds = await cairn.lineage.dataset('sha256:…'); */
+  dataset(digest: string): Promise<DatasetVersion> {
+    return this.#http.json('GET', `/api/v1/datasets/${digest}`);
+  }
+
+  /** @example const certified = await cairn.lineage.datasets({ state: 'certified' }); */
+  async datasets(filter: { name?: string; state?: DatasetVersion['state']; limit?: number } = {}): Promise<DatasetVersion[]> {
+    return (await this.#http.json<{ datasets: DatasetVersion[] }>('GET', `/api/v1/datasets${query(filter)}`)).datasets;
+  }
+
+  /** @example await cairn.lineage.certify(ds.digest, 'DQ checks passed'); // steward; 422 lists every failed rule */
+  certify(digest: string, reason: string): Promise<{ dataset: DatasetVersion; decision: Decision }> {
+    return this.#http.json('POST', `/api/v1/datasets/${digest}/certify`, { reason });
+  }
+
+  /** @example await cairn.lineage.deprecate(ds.digest, 'superseded by the November load'); */
+  deprecate(digest: string, reason: string): Promise<DatasetVersion> {
+    return this.#http.json('POST', `/api/v1/datasets/${digest}/deprecate`, { reason });
+  }
+
+  /** @example await cairn.lineage.declassify(ds.digest, ['ephi'], 'Safe Harbor de-identification verified'); */
+  declassify(digest: string, classes: readonly string[], reason: string): Promise<DatasetVersion> {
+    return this.#http.json('POST', `/api/v1/datasets/${digest}/declassify`, { classes, reason });
+  }
+
+  /** @example const { run } = await cairn.lineage.startRun({ name: 'train', inputs: [ds.digest], code: { repository, commit } }); */
+  startRun(run: RunStart): Promise<{ run: TrainingRun; decision: Decision }> {
+    return this.#http.json('POST', '/api/v1/runs', run);
+  }
+
+  /** @example await cairn.lineage.completeRun(run.id, { outputs: [{ name: 'model.onnx', digest }], metrics: { auroc: 0.81 } }); */
+  completeRun(id: string, completion: { outputs: readonly { name: string; digest: string }[]; metrics?: Record<string, number>; evaluator?: string; status?: 'completed' | 'failed' }): Promise<TrainingRun> {
+    return this.#http.json('POST', `/api/v1/runs/${id}/complete`, completion);
+  }
+
+  /** @example const run = await cairn.lineage.run('run_…'); */
+  run(id: string): Promise<TrainingRun> {
+    return this.#http.json('GET', `/api/v1/runs/${id}`);
+  }
+
+  /**
+   * The run's lineage bundle (DSSE envelope); verify it with `verifyEnvelope` from @cairn/verify.
+   * @example const envelope = await cairn.lineage.provenance(run.id);
+   */
+  provenance(id: string): Promise<{ payloadType: string; payload: string; signatures: { keyid?: string; sig: string }[] }> {
+    return this.#http.json('GET', `/api/v1/runs/${id}/provenance`);
+  }
+
+  /** @example const t = await cairn.lineage.trace('artifact', 'sha256:…'); */
+  trace(kind: 'dataset' | 'run' | 'artifact', id: string, depth?: number): Promise<Trace> {
+    return this.#http.json('GET', `/api/v1/trace/${kind}/${id}${query({ depth })}`);
+  }
+
+  /** @example const { lineage } = await cairn.lineage.kpis(); */
+  kpis(): Promise<{ lineage: Record<string, number | null> }> {
+    return this.#http.json('GET', '/api/v1/kpis');
+  }
+}
