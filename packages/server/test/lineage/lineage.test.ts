@@ -180,6 +180,9 @@ for (const storeCase of storeCases) {
       assert.equal(up.status, 200, JSON.stringify(up.body));
       const upstream = up.body.nodes.filter((n: { direction: string }) => n.direction === 'upstream').map((n: { key: string }) => n.key);
       assert.deepEqual(upstream, [`run:${runId}`, `dataset:${derived}`, `dataset:${raw}`]);
+      const rawNode = up.body.nodes.find((n: { key: string }) => n.key === `dataset:${raw}`);
+      assert.deepEqual(rawNode.details, { name: 'ehr-admissions', state: 'certified', dataClasses: ['ephi'], owner: 'clinical-data-office' });
+      assert.equal(up.body.nodes.find((n: { key: string }) => n.key === `run:${runId}`).details.lineageComplete, true);
       for (const n of up.body.nodes) {
         const e = await s.cairn.ledger.entry(n.ledgerIndex);
         assert.ok(e.entry.subject === n.key || JSON.stringify(e.entry.body).includes(n.key.split(':').slice(1).join(':')), `node ${n.key} names the entry that recorded it`);

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../auth/principal.js';
-import { walk } from '../../lineage/graph.js';
+import { trace } from '../../lineage/trace.js';
 import { lineageKpis } from '../../lineage/kpis.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../authenticate.js';
@@ -221,7 +221,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
     handler: async (request) => {
       const { kind, id } = request.params as Static<typeof TraceParams>;
       const { depth } = request.query as Static<typeof TraceQuery>;
-      return walk(store.db, `${kind}:${id}`, depth ?? 25);
+      return trace(store.db, `${kind}:${id}`, depth ?? 25);
     },
   });
 
