@@ -3,10 +3,19 @@ import { CliError, EXIT } from './exit-codes.js';
 
 export interface OutputOptions {
   readonly json?: boolean;
+  /** Print only this field of the result (dotted path), for scripts: `--field run.id`. */
+  readonly field?: string;
 }
 
-/** Prints a command's result: the data as JSON with --json, else the human lines. */
+/** Prints a command's result: one field with --field, the data as JSON with --json, else the human lines. */
 export function emit(options: OutputOptions, data: unknown, human: () => string): void {
+  if (options.field) {
+    let value: unknown = data;
+    for (const part of options.field.split('.')) value = value === null || typeof value !== 'object' ? undefined : (value as Record<string, unknown>)[part];
+    if (value === undefined) throw new CliError(EXIT.usage, `the result has no field ${options.field}`, 'no_such_field');
+    process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
+    return;
+  }
   process.stdout.write(options.json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
 }
 

@@ -15,6 +15,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--token-file <file>', 'read the bearer token from a file (or $CAIRN_TOKEN_FILE)'))
     .addOption(new Option('--key <verifierKey>', "the log's verifier key, if known out of band (else trusted on first use)"))
     .option('--json', 'machine-readable output on stdout')
+    .option('--field <path>', 'print only this field of the result, e.g. --field digest or --field run.id (for scripts)')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
