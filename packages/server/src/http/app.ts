@@ -11,6 +11,7 @@ import { identityRoutes } from './routes/identity.js';
 import { lineageRoutes } from './routes/lineage.js';
 import { logRoutes } from './routes/log.js';
 import { metaRoutes } from './routes/meta.js';
+import { openLineageRoutes } from './routes/openlineage.js';
 import { policyRoutes } from './routes/policy.js';
 import { ErrorBody } from './schemas.js';
 import { validatorCompiler } from './validation.js';
@@ -72,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   breakGlassRoutes(fastify, options.services);
   policyRoutes(fastify, options.services);
   lineageRoutes(fastify, options.services);
+  openLineageRoutes(fastify, options.services);
   await fastify.ready();
   return { fastify, authFailures, routes };
 }

@@ -43,7 +43,7 @@ export function evaluateCertification(policy: LoadedPolicy, d: CertificationInpu
  * ones only where the policy's `training` section says so.
  */
 export function evaluateRunInputs(policy: LoadedPolicy, inputs: readonly { digest: string; state: string | undefined }[]): Decision {
-  const training = (policy.pack as { training?: { allow_quarantined_inputs?: boolean; allow_unknown_inputs?: boolean } }).training ?? {};
+  const training = policy.pack.training ?? {};
   const rules: RuleResult[] = [];
   if (inputs.length === 0) rules.push(allow('run.inputs', 'the run declares no input dataset (its lineage will be incomplete)'));
   for (const { digest, state } of inputs) {

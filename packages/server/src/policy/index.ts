@@ -22,6 +22,7 @@ export type {
   ArtifactRules,
   BreakGlassRules,
   BreakGlassGrant,
+  TrainingRules,
 } from './pack.js';
 export { dataClassesOf, zonesOf } from './names.js';
 

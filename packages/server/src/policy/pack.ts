@@ -103,6 +103,13 @@ export interface PolicyPack {
   readonly risk_tiers: Readonly<Record<string, RiskTier>>;
   readonly artifacts: ArtifactRules;
   readonly break_glass: BreakGlassRules;
+  /** Optional: what training runs may read (default: certified dataset versions only). */
+  readonly training?: TrainingRules;
+}
+
+export interface TrainingRules {
+  readonly allow_quarantined_inputs?: boolean;
+  readonly allow_unknown_inputs?: boolean;
 }
 
 /** No break-glass elevation lasts longer than this, whatever a pack says. */

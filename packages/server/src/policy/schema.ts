@@ -164,6 +164,15 @@ const breakGlass = strictObject(
   'Time-boxed emergency elevation.',
 );
 
+const training = strictObject(
+  [],
+  {
+    allow_quarantined_inputs: flag('A training run may read dataset versions still in quarantine (default false: certified data only).'),
+    allow_unknown_inputs: flag('A training run may read data that is not registered in Cairn (default false).'),
+  },
+  'What training runs may read. Optional; without it, runs read certified dataset versions only.',
+);
+
 export const POLICY_PACK_SCHEMA: { readonly $id: string; readonly [keyword: string]: unknown } = deepFreeze({
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: POLICY_PACK_SCHEMA_ID,
@@ -177,6 +186,7 @@ export const POLICY_PACK_SCHEMA: { readonly $id: string; readonly [keyword: stri
     risk_tiers: namedMap('risk_tier', 'Risk tiers by name.'),
     artifacts,
     break_glass: breakGlass,
+    training,
   }),
   $defs: {
     name: { type: 'string', pattern: NAME_PATTERN, maxLength: 63 },

@@ -164,6 +164,127 @@ export function migrations(dialect: StoreDialect): MigrationProvider {
           .execute();
       },
     },
+    '0004_openlineage': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('ol_events')
+          .addColumn('event_hash', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('event_type', 'text')
+          .addColumn('event_time', 'text', (c) => c.notNull())
+          .addColumn('run_id', 'text')
+          .addColumn('job_key', 'text')
+          .addColumn('dataset_key', 'text')
+          .addColumn('producer', 'text', (c) => c.notNull())
+          .addColumn('event', 'text', (c) => c.notNull())
+          .addColumn('received_at', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('ol_events_run').on('ol_events').column('run_id').execute();
+        await db.schema.createIndex('ol_events_time').on('ol_events').column('event_time').execute();
+        await db.schema
+          .createTable('ol_namespaces')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('ol_jobs')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('namespace', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('description', 'text')
+          .addColumn('location', 'text')
+          .addColumn('facets', 'text', (c) => c.notNull())
+          .addColumn('parent_job_namespace', 'text')
+          .addColumn('parent_job_name', 'text')
+          .addColumn('parent_run_id', 'text')
+          .addColumn('inputs', 'text', (c) => c.notNull())
+          .addColumn('outputs', 'text', (c) => c.notNull())
+          .addColumn('io_run_id', 'text')
+          .addColumn('io_time', 'text')
+          .addColumn('io_settled', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .addColumn('updated_index', int64, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('ol_job_io')
+          .addColumn('job_key', 'text', (c) => c.notNull())
+          .addColumn('dataset_key', 'text', (c) => c.notNull())
+          .addColumn('io_type', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('ol_job_io_pk', ['job_key', 'dataset_key', 'io_type'])
+          .execute();
+        await db.schema.createIndex('ol_job_io_dataset').on('ol_job_io').column('dataset_key').execute();
+        await db.schema
+          .createTable('ol_runs')
+          .addColumn('run_id', 'text', (c) => c.primaryKey())
+          .addColumn('job_key', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('state_time', 'text')
+          .addColumn('parent_run_id', 'text')
+          .addColumn('parent_job_namespace', 'text')
+          .addColumn('parent_job_name', 'text')
+          .addColumn('nominal_start_time', 'text')
+          .addColumn('nominal_end_time', 'text')
+          .addColumn('started_at', 'text')
+          .addColumn('ended_at', 'text')
+          .addColumn('facets', 'text', (c) => c.notNull())
+          .addColumn('inputs', 'text', (c) => c.notNull())
+          .addColumn('outputs', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .addColumn('updated_index', int64, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('ol_runs_job').on('ol_runs').columns(['job_key', 'created_at']).execute();
+        await db.schema
+          .createTable('ol_run_states')
+          .addColumn('run_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('event_time', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .addPrimaryKeyConstraint('ol_run_states_pk', ['run_id', 'ledger_index'])
+          .execute();
+        await db.schema
+          .createTable('ol_datasets')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('namespace', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('physical_name', 'text', (c) => c.notNull())
+          .addColumn('source_name', 'text', (c) => c.notNull())
+          .addColumn('description', 'text')
+          .addColumn('fields', 'text', (c) => c.notNull())
+          .addColumn('facets', 'text', (c) => c.notNull())
+          .addColumn('column_lineage', 'text')
+          .addColumn('current_version', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('last_modified_at', 'text')
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .addColumn('updated_index', int64, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('ol_dataset_versions')
+          .addColumn('version', 'text', (c) => c.primaryKey())
+          .addColumn('dataset_key', 'text', (c) => c.notNull())
+          .addColumn('run_id', 'text')
+          .addColumn('fields', 'text', (c) => c.notNull())
+          .addColumn('facets', 'text', (c) => c.notNull())
+          .addColumn('output_facets', 'text', (c) => c.notNull())
+          .addColumn('column_lineage', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .addColumn('updated_index', int64, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('ol_dataset_versions_dataset').on('ol_dataset_versions').column('dataset_key').execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

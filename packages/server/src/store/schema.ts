@@ -13,6 +13,14 @@ export interface Database {
   training_runs: TrainingRunTable;
   lineage_edges: LineageEdgeTable;
   lineage_nodes: LineageNodeTable;
+  ol_events: OlEventTable;
+  ol_namespaces: OlNamespaceTable;
+  ol_jobs: OlJobTable;
+  ol_job_io: OlJobIoTable;
+  ol_runs: OlRunTable;
+  ol_run_states: OlRunStateTable;
+  ol_datasets: OlDatasetTable;
+  ol_dataset_versions: OlDatasetVersionTable;
 }
 
 export interface MetaTable {
@@ -167,4 +175,134 @@ export interface LineageNodeTable {
   kind: string;
   label: string;
   ledger_index: number;
+}
+
+/*
+ * OpenLineage (lineage/openlineage/): events as Marquez receives them, and their projection onto
+ * namespaces, jobs, runs and datasets. Times are the events' `eventTime` in RFC 3339 UTC with nine
+ * fraction digits (text order is time order); JSON columns are text. `key` columns are the JSON
+ * array `["namespace","name"]`, unambiguous whatever characters the names hold.
+ */
+
+/** Every accepted event, once: identified by the SHA-256 of its RFC 8785 canonical JSON. */
+export interface OlEventTable {
+  event_hash: string;
+  kind: 'RunEvent' | 'DatasetEvent' | 'JobEvent';
+  event_type: string | null;
+  event_time: string;
+  run_id: string | null;
+  job_key: string | null;
+  dataset_key: string | null;
+  producer: string;
+  /** The event as received, in canonical JSON: its SHA-256 is `event_hash`. */
+  event: string;
+  received_at: string;
+  ledger_index: number;
+}
+
+export interface OlNamespaceTable {
+  name: string;
+  created_at: string;
+  updated_at: string;
+  ledger_index: number;
+}
+
+export interface OlJobTable {
+  key: string;
+  namespace: string;
+  name: string;
+  type: 'BATCH' | 'STREAM';
+  description: string | null;
+  location: string | null;
+  /** Latest value of every job facet (JSON object). */
+  facets: string;
+  parent_job_namespace: string | null;
+  parent_job_name: string | null;
+  parent_run_id: string | null;
+  /** The job's current inputs and outputs (JSON arrays of dataset keys), mirrored in ol_job_io. */
+  inputs: string;
+  outputs: string;
+  /** The run whose datasets are the current ones (null when a JobEvent declared them). */
+  io_run_id: string | null;
+  io_time: string | null;
+  /** 1 once a run finished or a JobEvent declared the datasets; until then the latest run's datasets stand in. */
+  io_settled: number;
+  created_at: string;
+  updated_at: string;
+  ledger_index: number;
+  updated_index: number;
+}
+
+/** The lineage graph's edges: a job's current input and output datasets. */
+export interface OlJobIoTable {
+  job_key: string;
+  dataset_key: string;
+  io_type: 'INPUT' | 'OUTPUT';
+}
+
+export interface OlRunTable {
+  run_id: string;
+  job_key: string;
+  state: 'NEW' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'ABORTED';
+  /** eventTime of the event that set `state`. */
+  state_time: string | null;
+  parent_run_id: string | null;
+  parent_job_namespace: string | null;
+  parent_job_name: string | null;
+  nominal_start_time: string | null;
+  nominal_end_time: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  /** Latest value of every run facet (JSON object). */
+  facets: string;
+  /** JSON arrays of `{ namespace, name, version }`: what the run read (the version current then) and wrote. */
+  inputs: string;
+  outputs: string;
+  created_at: string;
+  updated_at: string;
+  ledger_index: number;
+  updated_index: number;
+}
+
+export interface OlRunStateTable {
+  run_id: string;
+  state: OlRunTable['state'];
+  event_time: string;
+  ledger_index: number;
+}
+
+export interface OlDatasetTable {
+  key: string;
+  namespace: string;
+  name: string;
+  type: 'DB_TABLE' | 'STREAM';
+  physical_name: string;
+  source_name: string;
+  description: string | null;
+  /** From the latest schema facet: JSON array of `{ name, type, tags, description }`. */
+  fields: string;
+  /** Latest value of every dataset facet (JSON object). */
+  facets: string;
+  column_lineage: string | null;
+  current_version: string | null;
+  created_at: string;
+  updated_at: string;
+  last_modified_at: string | null;
+  ledger_index: number;
+  updated_index: number;
+}
+
+/** A version of a dataset: one per run that wrote it as an output. */
+export interface OlDatasetVersionTable {
+  version: string;
+  dataset_key: string;
+  run_id: string | null;
+  fields: string;
+  facets: string;
+  output_facets: string;
+  column_lineage: string | null;
+  created_at: string;
+  updated_at: string;
+  ledger_index: number;
+  updated_index: number;
 }

@@ -52,7 +52,7 @@ describe('an invalid policy pack', () => {
     const issues = issuesOf(source);
     assert.equal(issues.length, 1);
     // The parser notices the unclosed list where the next key begins.
-    assert.deepEqual(placeOf(issues), [{ ...where(source, '    requires:\n      audit_logging', 4), path: '/data_classes/secret/requires' }]);
+    assert.deepEqual(placeOf(issues), [{ ...where(source, '    requires:\n      audit_logging', 4), path: '/data_classes/secret' }]);
     assert.match(issues[0]!.message, /^YAML syntax error: /);
   });
 
