@@ -36,6 +36,7 @@ function classify(err: unknown): { exitCode: number; code: string; message: stri
   if (err instanceof CairnApiError) {
     return { exitCode: EXIT.refused, code: err.code, message: `server refused (HTTP ${err.status}): ${err.message}`, details: err.details };
   }
+  if (err instanceof Error && err.name === 'ConfigurationError') return { exitCode: EXIT.usage, code: 'configuration_refused', message: err.message };
   if (err instanceof Error && err.name === 'StoreNotFoundError') return { exitCode: EXIT.unreachable, code: 'store_not_found', message: err.message };
   if (err instanceof CairnConnectionError) return { exitCode: EXIT.unreachable, code: 'unreachable', message: err.message };
   const e = err as NodeJS.ErrnoException;

@@ -213,6 +213,13 @@ export class CairnClient {
         if (!bytesEqual(older.rootHash, checkpoint.rootHash)) {
           throw new CairnVerificationError('fork_detected', `two different roots signed for size ${checkpoint.size}: the log forked`);
         }
+      } else if (checkpoint.size < previous.size) {
+        // A smaller log than the one trusted: it must still prove that it is a prefix of it.
+        // A server that cannot (it no longer has the larger tree) was rolled back or forked.
+        await this.proveConsistency(checkpoint, older).catch((err: unknown) => {
+          if (err instanceof CairnVerificationError) throw err;
+          throw new CairnVerificationError('fork_detected', `the server presents a log of size ${checkpoint.size}, smaller than the size ${previous.size} trusted before, and cannot prove it a prefix: it was rolled back or forked`, { cause: err });
+        });
       } else {
         await this.proveConsistency(older, checkpoint);
       }

@@ -22,6 +22,7 @@ export { BreakGlass } from './governance/break-glass.js';
 export { buildApp } from './http/app.js';
 export type { App, AppOptions } from './http/app.js';
 export { CairnError, ERROR_CATALOG } from './errors/catalog.js';
+export { ConfigurationError } from './errors/configuration-error.js';
 export type { ApiErrorCode } from './errors/catalog.js';
 export { openCairn, startServer, DEFAULTS } from './server.js';
 export type { Cairn, ServerConfig } from './server.js';

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { Alerts } from './alerts/alerts.js';
+import { ConfigurationError } from './errors/configuration-error.js';
 import { Authenticator, type JwtVerifier } from './auth/authenticator.js';
 import { OidcVerifier, parseOidcConfig } from './auth/oidc.js';
 import { bootstrapAdminToken, TokenService } from './auth/tokens.js';
@@ -84,8 +85,13 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
         if (closed) return;
         closed = true;
         ledger.checkpoints.stop();
-        await app.fastify.close();
+        // Stop accepting, let every queued append commit and its reply reach the client, then
+        // close the connections that are left (kept-alive ones would otherwise linger).
+        const closing = app.fastify.close();
         await ledger.flush();
+        await new Promise((r) => setTimeout(r, 200));
+        app.fastify.server.closeAllConnections();
+        await closing;
         await ledger.checkpoints.signIfGrown().catch((err: unknown) => log.error({ err }, 'final checkpoint failed'));
         await store.close();
       },
@@ -100,7 +106,7 @@ function readConfigFile(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`${file}: cannot read: ${(err as Error).message}`, { cause: err });
+    throw new ConfigurationError(`${file}: cannot read: ${(err as Error).message}`, { cause: err });
   }
 }
 

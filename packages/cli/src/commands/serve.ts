@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DEFAULTS } from '@cairn/server/defaults';
 import { parseBytes, parseDuration, parseListen } from '../parse.js';
 import { fail } from '../output.js';
@@ -22,8 +22,8 @@ export function serveCommand(program: Command): void {
     .command('serve')
     .description('run the Cairn server (HTTP API, ledger, checkpoint signer)')
     .option('--data <dir>', 'data directory: embedded store, signing key, bootstrap token', process.env['CAIRN_DATA'] ?? DEFAULTS.dataDir)
-    .option('--listen <host:port>', 'address to listen on', parseListen, parseListen(process.env['CAIRN_LISTEN'] ?? `${DEFAULTS.host}:${DEFAULTS.port}`))
-    .option('--database-url <url>', 'PostgreSQL URL (default: $CAIRN_DATABASE_URL, else the embedded SQLite store)', process.env['CAIRN_DATABASE_URL'])
+    .addOption(new Option('--listen <host:port>', 'address to listen on ($CAIRN_LISTEN)').argParser(parseListen).default(parseListen(process.env['CAIRN_LISTEN'] ?? `${DEFAULTS.host}:${DEFAULTS.port}`), process.env['CAIRN_LISTEN'] ?? `${DEFAULTS.host}:${DEFAULTS.port}`))
+    .option('--database-url <url>', 'PostgreSQL URL (default: $CAIRN_DATABASE_URL, else the embedded SQLite store under --data)')
     .option('--database-schema <name>', 'PostgreSQL schema to use (created if missing)', process.env['CAIRN_DATABASE_SCHEMA'])
     .option('--origin <name>', "the log's origin (checkpoint first line and key name); fixed on first start")
     .option('--key-file <file>', 'Ed25519 signing key (PKCS#8 PEM, mode 0600); created if missing', process.env['CAIRN_KEY_FILE'])
@@ -47,7 +47,7 @@ Examples:
           dataDir: options.data,
           host: options.listen.host,
           port: options.listen.port,
-          databaseUrl: options.databaseUrl,
+          databaseUrl: options.databaseUrl ?? process.env['CAIRN_DATABASE_URL'],
           databaseSchema: options.databaseSchema,
           origin: options.origin,
           keyFile: options.keyFile,

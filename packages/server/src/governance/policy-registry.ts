@@ -101,6 +101,7 @@ export class PolicyRegistry {
     const id = newId();
     const now = rfc3339(Date.now());
     const diff = diffPolicies(undefined, policy);
+    const raced = (err: unknown) => err instanceof CairnError && err.code === 'invalid_state';
     await this.#ledger.append({
       actor: SYSTEM_ACTOR,
       entries: [{ kind: 'policy.activated', subject: `policy:${id}`, body: { id, hash: policy.hash, previousHash: null, bootstrap: true, file } }],
@@ -127,8 +128,10 @@ export class PolicyRegistry {
           })
           .execute();
       },
+    }).catch((err: unknown) => {
+      if (!raced(err)) throw err; // another replica bootstrapped first: its pack is active, we are done
     });
-    return this.get(id);
+    return (await this.activeOrUndefined())?.version;
   }
 
   async propose(actor: Actor, source: string, reason: string, file = 'policy.yaml'): Promise<PolicyVersion> {

@@ -43,7 +43,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     // Never log credentials, whatever the log level.
     logger: options.logger ? { ...(typeof options.logger === 'object' ? options.logger : {}), redact: ['req.headers.authorization'] } : false,
     return503OnClosing: true,
-    forceCloseConnections: true,
+    forceCloseConnections: 'idle', // active requests finish on close (see Cairn.close)
   });
   const routes: { method: string; url: string; permission: string | undefined }[] = [];
   fastify.addHook('onRoute', (route) => {

@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
+import fs from 'node:fs';
 import path from 'node:path';
 import { isValidKeyName } from '@cairn/verify';
 import type { Store } from '../store/store.js';
 import { LogSigner, loadOrCreateSigningKey } from './log-signer.js';
+import { ConfigurationError } from '../errors/configuration-error.js';
 
 export interface LogIdentityOptions {
   readonly keyFile: string;
@@ -27,14 +29,22 @@ export function defaultOrigin(dataDir: string): string {
 export async function openLogIdentity(store: Store, options: LogIdentityOptions): Promise<{ signer: LogSigner; keyCreated: boolean }> {
   const meta = async (key: string) =>
     (await store.db.selectFrom('cairn_meta').select('value').where('key', '=', key).executeTakeFirst())?.value;
+  const checkOrigin = (pinned: string | undefined) => {
+    if (pinned && options.origin && options.origin !== pinned) {
+      throw new ConfigurationError(`this store's log has origin "${pinned}"; refusing to start with --origin "${options.origin}"`);
+    }
+  };
   const pinnedOrigin = await meta('log.origin');
-  if (pinnedOrigin && options.origin && options.origin !== pinnedOrigin) {
-    throw new Error(`this store's log has origin "${pinnedOrigin}"; refusing to start with --origin "${options.origin}"`);
+  const pinnedKey = await meta('log.verifier_key');
+  checkOrigin(pinnedOrigin);
+  if (pinnedKey && !fs.existsSync(options.keyFile)) {
+    // Never mint a new key for an existing log: it could not sign checkpoints that verify.
+    throw new ConfigurationError(`no signing key at ${options.keyFile}; this log is signed by ${pinnedKey}: point --key-file at that key`);
   }
-  const origin = pinnedOrigin ?? options.origin ?? defaultOrigin(options.dataDir);
-  if (!isValidKeyName(origin)) throw new Error(`origin "${origin}" is not a valid note key name (no spaces, no "+")`);
+  let origin = pinnedOrigin ?? options.origin ?? defaultOrigin(options.dataDir);
+  if (!isValidKeyName(origin)) throw new ConfigurationError(`origin "${origin}" is not a valid note key name (no spaces, no "+")`);
   const { key, created } = loadOrCreateSigningKey(options.keyFile);
-  const signer = new LogSigner(origin, key);
+  let signer = new LogSigner(origin, key);
 
   await store.db
     .insertInto('cairn_meta')
@@ -44,9 +54,17 @@ export async function openLogIdentity(store: Store, options: LogIdentityOptions)
     ])
     .onConflict((oc) => oc.column('key').doNothing())
     .execute();
-  const pinnedKey = await meta('log.verifier_key');
-  if (pinnedKey !== signer.verifierKey || (await meta('log.origin')) !== origin) {
-    throw new Error(`the key in ${options.keyFile} is not this log's key (${pinnedKey}); refusing to sign with another`);
+  // Another process may have pinned first (replicas starting together): adopt its origin unless
+  // one was asked for explicitly, then insist on the same key.
+  const finalOrigin = (await meta('log.origin'))!;
+  checkOrigin(finalOrigin);
+  if (finalOrigin !== origin) {
+    origin = finalOrigin;
+    signer = new LogSigner(origin, key);
+  }
+  const finalKey = await meta('log.verifier_key');
+  if (finalKey !== signer.verifierKey) {
+    throw new ConfigurationError(`the key in ${options.keyFile} is not this log's key (${finalKey}); refusing to sign with another`);
   }
   return { signer, keyCreated: created };
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfigurationError } from '../errors/configuration-error.js';
 import { formatCheckpoint, formatVerifierKey, noteKeyId, toBase64, type Checkpoint } from '@cairn/verify';
 
 /** SPKI DER of an Ed25519 public key is this 12-byte prefix followed by the 32 raw bytes (RFC 8410). */
@@ -51,7 +52,7 @@ export function loadOrCreateSigningKey(file: string): { key: crypto.KeyObject; c
   if (fs.existsSync(file)) {
     const mode = fs.statSync(file).mode & 0o777;
     if ((mode & 0o077) !== 0) {
-      throw new Error(`signing key ${file} has mode ${mode.toString(8)}; it must be readable by its owner only (chmod 600)`);
+      throw new ConfigurationError(`signing key ${file} has mode ${mode.toString(8)}; it must be readable by its owner only (chmod 600)`);
     }
     return { key: crypto.createPrivateKey(fs.readFileSync(file)), created: false };
   }

@@ -145,7 +145,10 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     const setup = new pg.Client({ connectionString: url });
     await setup.connect();
     try {
-      await setup.query(`create schema if not exists ${schema}`);
+      await setup.query(`create schema if not exists ${schema}`).catch((err: { code?: string }) => {
+        // Two processes creating it at once: the loser sees a unique violation; the schema exists.
+        if (err.code !== '23505' && err.code !== '42P06') throw err;
+      });
     } finally {
       await setup.end();
     }

@@ -38,11 +38,7 @@ export async function recordEvent(trx: Kysely<Database>, event: OpenLineageEvent
  */
 export async function projectEvent(trx: Kysely<Database>, event: OpenLineageEvent, stamp: Stamp): Promise<void> {
   const namespaces = [...new Set([event.job?.namespace, event.dataset?.namespace, ...event.inputs.map((d) => d.namespace), ...event.outputs.map((d) => d.namespace)])];
-  await touchNamespaces(
-    trx,
-    namespaces.filter((n): n is string => n !== undefined),
-    stamp,
-  );
+  await touchNamespaces(trx, namespaces.filter((n): n is string => n !== undefined), stamp);
 
   if (event.kind === 'RunEvent') {
     await projectRunEvent(trx, event, stamp);
@@ -62,17 +58,18 @@ export async function projectEvent(trx: Kysely<Database>, event: OpenLineageEven
   }
 }
 
-/** One statement for all of an event's namespaces: created if new, their time span widened if not. */
+/** One statement for an event's namespaces: created if new, their time span widened if not. */
 async function touchNamespaces(trx: Kysely<Database>, names: readonly string[], stamp: Stamp): Promise<void> {
-  if (names.length === 0) return;
-  await trx
-    .insertInto('ol_namespaces')
-    .values(names.map((name) => ({ name, created_at: stamp.time, updated_at: stamp.time, ledger_index: stamp.index })))
-    .onConflict((oc) =>
-      oc.column('name').doUpdateSet({
-        created_at: sql<string>`case when excluded.created_at < ol_namespaces.created_at then excluded.created_at else ol_namespaces.created_at end`,
-        updated_at: sql<string>`case when excluded.updated_at > ol_namespaces.updated_at then excluded.updated_at else ol_namespaces.updated_at end`,
-      }),
-    )
-    .execute();
+  for (let i = 0; i < names.length; i += 1000) {
+    await trx
+      .insertInto('ol_namespaces')
+      .values(names.slice(i, i + 1000).map((name) => ({ name, created_at: stamp.time, updated_at: stamp.time, ledger_index: stamp.index })))
+      .onConflict((oc) =>
+        oc.column('name').doUpdateSet({
+          created_at: sql<string>`case when excluded.created_at < ol_namespaces.created_at then excluded.created_at else ol_namespaces.created_at end`,
+          updated_at: sql<string>`case when excluded.updated_at > ol_namespaces.updated_at then excluded.updated_at else ol_namespaces.updated_at end`,
+        }),
+      )
+      .execute();
+  }
 }

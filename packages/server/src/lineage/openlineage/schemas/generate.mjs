@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Regenerates schema-data.ts from the JSON Schema files in spec/ (unchanged copies of
 // OpenLineage/OpenLineage spec/, see README.md). tsc does not copy .json files into dist, so the
-// schemas ship as a TypeScript module; test/lineage/openlineage-schemas.test.ts fails if the two
+// schemas ship as a TypeScript module; test/lineage/openlineage-parse.test.ts fails if the two
 // drift apart. Run: node packages/server/src/lineage/openlineage/schemas/generate.mjs
 import fs from 'node:fs';
 import path from 'node:path';
