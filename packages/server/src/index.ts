@@ -26,3 +26,7 @@ export { ConfigurationError } from './errors/configuration-error.js';
 export type { ApiErrorCode } from './errors/catalog.js';
 export { openCairn, startServer, DEFAULTS } from './server.js';
 export type { Cairn, ServerConfig } from './server.js';
+export { Datasets } from './lineage/datasets.js';
+export { Runs } from './lineage/runs.js';
+export { ingestOpenLineage } from './lineage/openlineage/index.js';
+export type { Services } from './services.js';

@@ -6,7 +6,7 @@
 export const ERROR_CATALOG = {
   invalid_json: { status: 400, meaning: 'The request body is not well-formed JSON.' },
   invalid_request: { status: 400, meaning: 'The request does not match the schema: a missing or unknown field, a wrong type, a value out of range. `details` lists each problem with its path.' },
-  unsupported_media_type: { status: 415, meaning: 'The body is not `application/json`.' },
+  unsupported_media_type: { status: 415, meaning: 'The body is not `application/json`, or comes in a content encoding the server does not accept (gzip and deflate are accepted where documented).' },
   payload_too_large: { status: 413, meaning: 'The body exceeds the server limit (`--body-limit`).' },
   unauthenticated: { status: 401, meaning: 'No bearer token, a token the server does not know, or a JWT that fails verification (signature, issuer, audience, algorithm).' },
   token_expired: { status: 401, meaning: 'The bearer token has expired or was revoked.' },

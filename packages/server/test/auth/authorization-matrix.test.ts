@@ -57,9 +57,9 @@ for (const storeCase of storeCases) {
     });
 
     it('an auditor can read everything readable and change nothing', () => {
-      const writes = ['log:append', 'log:checkpoint', 'tokens:manage', 'policy:propose', 'policy:approve'] as const;
+      const writes = ['log:append', 'log:checkpoint', 'tokens:manage', 'policy:propose', 'policy:approve', 'lineage:write', 'dataset:register', 'dataset:certify', 'run:write'] as const;
       for (const p of writes) assert.ok(!GRANTS.auditor.includes(p), `auditor must not hold ${p}`);
-      for (const p of ['log:read', 'policy:read', 'alerts:read', 'metrics:read'] as const) assert.ok(GRANTS.auditor.includes(p));
+      for (const p of ['log:read', 'policy:read', 'alerts:read', 'metrics:read', 'lineage:read'] as const) assert.ok(GRANTS.auditor.includes(p));
     });
   });
 }
