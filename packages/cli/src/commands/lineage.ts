@@ -104,7 +104,7 @@ export function lineageCommands(program: Command): void {
         const digest = manifestDigest(built.objects);
         const manifest = { digest, objects: built.objects };
         if (o.output) fs.writeFileSync(o.output, `${JSON.stringify(manifest, null, 2)}\n`);
-        if (o.output || g.json) emit(g, { digest, objects: built.objects.length, totalBytes: built.totalBytes, ...(o.output ? { file: o.output } : { manifest }) }, () => `${digest}  ${built.objects.length} objects, ${built.totalBytes} bytes → ${o.output}`);
+        if (o.output || g.json || g.field) emit(g, { digest, objects: built.objects.length, totalBytes: built.totalBytes, ...(o.output ? { file: o.output } : { manifest }) }, () => `${digest}  ${built.objects.length} objects, ${built.totalBytes} bytes → ${o.output}`);
         else process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
       }),
     );
