@@ -14,8 +14,9 @@ const SIZE = 45;
 /** A log of SIZE entries with checkpoints at several sizes; returns the open store. */
 async function buildLog(storeCase: (typeof storeCases)[number]): Promise<Store> {
   const { store, ledger } = await openLedger(storeCase.fresh());
-  for (const n of [7, 9, 16, 13]) {
-    await ledger.append({ actor: testActor, entries: entries(n) });
+  // Distinct entries: two identical leaves could be swapped without changing anything at all.
+  for (const [k, n] of [7, 9, 16, 13].entries()) {
+    await ledger.append({ actor: testActor, entries: entries(n, `batch${k}`) });
     await ledger.checkpoints.signIfGrown();
   }
   return store;
