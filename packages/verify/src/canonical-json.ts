@@ -76,12 +76,13 @@ function serializeContainer(value: object, depth: number, ancestors: Set<object>
 }
 
 function serializeArray(items: readonly unknown[], depth: number, ancestors: Set<object>): string {
-  const parts: string[] = [];
+  let out = '[';
   for (let i = 0; i < items.length; i++) {
     if (!(i in items)) invalid(`array hole at index ${i}`);
-    parts.push(serialize(items[i], depth + 1, ancestors));
+    if (i > 0) out += ',';
+    out += serialize(items[i], depth + 1, ancestors);
   }
-  return `[${parts.join(',')}]`;
+  return out + ']';
 }
 
 function serializeObject(object: Record<string, unknown>, depth: number, ancestors: Set<object>): string {
@@ -89,13 +90,15 @@ function serializeObject(object: Record<string, unknown>, depth: number, ancesto
   // RFC 8785 §3.2.3: members sorted by key as arrays of UTF-16 code units,
   // which is what the default Array.prototype.sort comparison does.
   const keys = Object.keys(object).sort();
-  const members: string[] = [];
-  for (const key of keys) {
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const member = object[key];
     if (member === undefined) invalid(`member "${key}" is undefined`);
-    members.push(`${serializeString(key)}:${serialize(member, depth + 1, ancestors)}`);
+    if (i > 0) out += ',';
+    out += serializeString(key) + ':' + serialize(member, depth + 1, ancestors);
   }
-  return `{${members.join(',')}}`;
+  return out + '}';
 }
 
 function describe(value: object): string {

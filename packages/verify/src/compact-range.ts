@@ -59,6 +59,7 @@ export class CompactRange {
     if (this.#size >= Number.MAX_SAFE_INTEGER) {
       throw new VerifyError('invalid_argument', 'tree size would exceed 2^53 - 1');
     }
+    // nodeHash returns fresh buffers; only the caller's leaf hash needs copying.
     let carry: Uint8Array = Uint8Array.from(leafHash);
     const completed = [carry];
     for (let bits = this.#size; bits % 2 === 1; bits = Math.floor(bits / 2)) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import { VerifyError } from './error.js';
 
 /** Size of a SHA-256 digest, the hash of every RFC 6962 tree Cairn builds. */
@@ -10,13 +10,18 @@ export const HASH_SIZE = 32;
 const LEAF_PREFIX = Uint8Array.of(0x00);
 const NODE_PREFIX = Uint8Array.of(0x01);
 
+function sha256(data: Uint8Array): Uint8Array {
+  return typeof oneShotHash === 'function' ? (oneShotHash('sha256', data, 'buffer') as unknown as Uint8Array) : createHash('sha256').update(data).digest();
+}
+
 /**
  * MTH({d(0)}) = SHA-256(0x00 || d(0)), RFC 9162 §2.1.1.
  * @example toHex(leafHash(new Uint8Array())) // '6e340b9c…a01d'
  */
 export function leafHash(leaf: Uint8Array): Uint8Array {
   if (!(leaf instanceof Uint8Array)) throw new VerifyError('invalid_argument', 'leaf is not a byte array');
-  return createHash('sha256').update(LEAF_PREFIX).update(leaf).digest();
+  // One-shot hashing (node:crypto `hash`, Node ≥ 20.12) costs less than a Hash object per leaf.
+  return sha256(Buffer.concat([LEAF_PREFIX, leaf]));
 }
 
 /**
@@ -27,7 +32,7 @@ export function leafHash(leaf: Uint8Array): Uint8Array {
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   requireHash(left, 'left child');
   requireHash(right, 'right child');
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  return sha256(Buffer.concat([NODE_PREFIX, left, right], 65));
 }
 
 /**

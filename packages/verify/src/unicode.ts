@@ -4,5 +4,6 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /** True if `text` is not valid Unicode (`String.prototype.isWellFormed` is ES2024). */
 export function hasLoneSurrogate(text: string): boolean {
-  return LONE_SURROGATE.test(text);
+  const wellFormed = (text as { isWellFormed?: () => boolean }).isWellFormed;
+  return wellFormed ? !wellFormed.call(text) : LONE_SURROGATE.test(text);
 }

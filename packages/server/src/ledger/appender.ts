@@ -125,8 +125,8 @@ export class Appender {
           const mark: { range: CompactRange; lastTime: string; rows: number } = { range: range.clone(), lastTime, rows: rows.length };
           const appended: AppendedEntry[] = [];
           try {
+            const now = rfc3339(this.#now()); // one reading per request: its entries share a time
             for (const input of pending.request.entries) {
-              const now = rfc3339(this.#now());
               const time = now > lastTime ? now : lastTime; // monotonic non-decreasing across entries
               const entry = makeEntry(input, pending.request.actor, time);
               const leaf = entryLeaf(entry);
