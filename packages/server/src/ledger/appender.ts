@@ -5,7 +5,7 @@ import type { Database, LogEntryTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { entryLeaf, makeEntry, rfc3339, type Actor, type Entry, type EntryInput } from './entry.js';
 import { rangeNodes } from './tree-math.js';
-import { readNodes } from './tree-reader.js';
+import { nodeKey, readNodes } from './tree-reader.js';
 
 /** What one writer asks for: entries, and optionally the projection rows to write with them. */
 export interface AppendRequest {
@@ -186,7 +186,7 @@ export class Appender {
     if (this.#range && this.#range.size === size) return this.#range.clone();
     const nodes = rangeNodes(0, size);
     const hashes = await readNodes(trx, nodes);
-    return new CompactRange(size, nodes.map((n) => hashes.get(`${n.level}/${n.index}`)!));
+    return new CompactRange(size, nodes.map((n) => hashes.get(nodeKey(n))!));
   }
 }
 

@@ -23,6 +23,8 @@ export class Checkpointer {
   readonly #signer: LogSigner;
   #inFlight: Promise<StoredCheckpoint | undefined> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** Signed checkpoints never change: once read, a size's checkpoint is served from memory. */
+  readonly #bySize = new Map<number, StoredCheckpoint>();
 
   constructor(store: Store, signer: LogSigner) {
     this.#store = store;
@@ -56,8 +58,14 @@ export class Checkpointer {
   }
 
   async at(size: number): Promise<StoredCheckpoint | undefined> {
+    const cached = this.#bySize.get(size);
+    if (cached) return cached;
     const row = await this.#store.db.selectFrom('log_checkpoints').selectAll().where('size', '=', size).executeTakeFirst();
-    return row && toCheckpoint(row);
+    if (!row) return undefined;
+    if (this.#bySize.size >= 4096) this.#bySize.clear();
+    const checkpoint = toCheckpoint(row);
+    this.#bySize.set(size, checkpoint);
+    return checkpoint;
   }
 
   async #sign(): Promise<StoredCheckpoint | undefined> {

@@ -5,7 +5,7 @@ import { Appender, type AppendRequest, type AppendResult, type AppenderOptions }
 import { Checkpointer, type StoredCheckpoint } from './checkpointer.js';
 import type { Entry } from './entry.js';
 import { consistencyPlan, inclusionPlan } from './tree-math.js';
-import { resolvePlan } from './tree-reader.js';
+import { foldRange, nodeKey, readNodes, resolvePlan } from './tree-reader.js';
 
 export interface StoredEntry {
   readonly index: number;
@@ -118,9 +118,11 @@ export class Ledger {
       checkpoint = await this.#signedAt(treeSize);
     }
     const size = checkpoint.size;
-    const hashes = await resolvePlan(this.store.db, inclusionPlan(index, size));
-    const { leafHash } = await this.entry(index);
-    return { index, treeSize: size, leafHash, hashes, checkpoint };
+    // The proof's nodes and the leaf hash itself come from one read.
+    const plan = inclusionPlan(index, size);
+    const leaf = { level: 0, index };
+    const nodes = await readNodes(this.store.db, [...plan.flat(), leaf]);
+    return { index, treeSize: size, leafHash: nodes.get(nodeKey(leaf))!, hashes: plan.map((range) => foldRange(range, nodes)), checkpoint };
   }
 
   /** Consistency proof between two tree sizes; `to` must be a signed size. */

@@ -1,10 +1,15 @@
 import { nodeHash } from '@cairn/verify';
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { CairnError } from '../errors/catalog.js';
 import type { Database } from '../store/schema.js';
 import { nodeLocation, type NodeId, type RangeHash } from './tree-math.js';
 
-const key = (n: NodeId): string => `${n.level}/${n.index}`;
+export const nodeKey = (n: NodeId): string => `${n.level}/${n.index}`;
+const key = nodeKey;
+
+function dialectOf(db: Kysely<Database>): 'postgres' | 'sqlite' {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
 
 /**
  * Reads stored perfect-subtree hashes. All the nodes one proof needs come from a single
@@ -15,7 +20,12 @@ export async function readNodes(db: Kysely<Database>, nodes: readonly NodeId[]):
   if (nodes.length === 0) return out;
   const rows = [...new Set(nodes.map((n) => nodeLocation(n).row))];
   const found = new Map<number, Uint8Array>();
-  const result = await db.selectFrom('log_entries').select(['idx', 'hashes']).where('idx', 'in', rows).execute();
+  // `= any($1)` keeps one query text for PostgreSQL whatever the number of rows; SQLite caches by text too.
+  const result = await db
+    .selectFrom('log_entries')
+    .select(['idx', 'hashes'])
+    .where(dialectOf(db) === 'postgres' ? sql<boolean>`idx = any(${rows})` : sql<boolean>`idx in (${sql.join(rows)})`)
+    .execute();
   for (const r of result) found.set(Number(r.idx), r.hashes);
   for (const n of nodes) {
     const { row, offset } = nodeLocation(n);
