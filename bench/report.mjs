@@ -1,0 +1,449 @@
+// Targets, the stdout summary and BENCHMARKS.md, all from the results object.
+import { fmtInt, fmtMs, fmtRatio } from './lib.mjs';
+
+const STORE_NAMES = { sqlite: 'SQLite (embedded)', postgres: 'PostgreSQL' };
+const HTTP_TARGET = { sqlite: 20_000, postgres: 10_000 };
+const RATIO_TARGET = 0.5;
+const PROOF_P99_TARGET_MS = 2;
+
+const ok = (x) => x && !x.error;
+const meanTxnMs = (side) => {
+  const tx = side.runs.reduce((s, r) => s + r.transactions, 0);
+  const sec = side.runs.reduce((s, r) => s + r.seconds, 0);
+  return (sec * 1000) / tx;
+};
+
+function notMeasured(res, part) {
+  if (!res) return 'not run';
+  if (res.unreachable) return `not measured: PostgreSQL unreachable (${res.unreachable})`;
+  if (res.skipped) return `not measured: ${res.skipped}`;
+  if (part && part.error) return `not measured: failed (${part.error.split('\n')[0]})`;
+  return 'not measured';
+}
+
+export function evaluateTargets(results) {
+  const out = [];
+  for (const kind of ['sqlite', 'postgres']) {
+    const res = results.stores[kind];
+    const name = STORE_NAMES[kind];
+    // (b)/(a)
+    if (res && ok(res.appends)) {
+      for (const row of res.appends.batches) {
+        const met = row.ratio >= RATIO_TARGET;
+        const us = (rate) => 1e6 / rate;
+        const total = us(row.ledger.entriesPerSec) - us(row.raw.entriesPerSec);
+        const headUs = row.rawHead ? us(row.rawHead.entriesPerSec) - us(row.raw.entriesPerSec) : undefined;
+        const rest = headUs === undefined ? undefined : total - headUs;
+        out.push({
+          store: kind,
+          target: `(b)/(a) ≥ ${RATIO_TARGET} at B=${row.batch}`,
+          value: fmtRatio(row.ratio),
+          met,
+          detail:
+            (met ? `ledger ${fmtInt(row.ledger.entriesPerSec)}/s vs raw ${fmtInt(row.raw.entriesPerSec)}/s` : `missed by ${fmtRatio(RATIO_TARGET - row.ratio)} (at ${Math.round((row.ratio / RATIO_TARGET) * 100)}% of target)`) +
+            `; the ledger costs ${fmtMs(total, 1)} µs more per entry than (a)` +
+            (headUs === undefined
+              ? ''
+              : headUs < 0 || rest < 0
+              ? ` (splitting it with (a′) gives ${fmtMs(headUs, 1)} / ${fmtMs(rest, 1)} µs: a negative part means noise exceeded the effect)`
+              : `, of which the log_head read${kind === 'postgres' ? '/lock' : ''} and update (a′ − a) are ${fmtMs(headUs, 1)} µs and the rest, ${fmtMs(rest, 1)} µs, is the ledger's own per-request/per-entry work (entry building, canonical JSON, SHA-256 leaf and node hashes, the longer hashes column)`),
+        });
+      }
+    } else {
+      for (const b of results.config.batchSizes) out.push({ store: kind, target: `(b)/(a) ≥ ${RATIO_TARGET} at B=${b}`, value: '–', met: null, detail: notMeasured(res, res?.appends) });
+    }
+    // (c)
+    const goal = HTTP_TARGET[kind];
+    if (res && ok(res.http)) {
+      for (const mode of res.http.modes) {
+        const met = mode.durableEntriesPerSec >= goal;
+        let why = '';
+        if (!met) {
+          why = `missed by ${fmtInt(goal - mode.durableEntriesPerSec)}/s (at ${Math.round((mode.durableEntriesPerSec / goal) * 100)}% of target)`;
+          const threshold = results.config.quietThresholdCores ?? 0.3;
+          if ((mode.cpu?.other ?? 0) > threshold) {
+            why += `; NB this window was disturbed by ${mode.cpu.other} cores of unrelated load${mode.discardedAttempts ? ` (quietest of ${mode.discardedAttempts.length + 1} attempts)` : ''}, so the figure is depressed`;
+            const prof = results.stores[kind]?.profile;
+            if (mode.perRequest === 1 && prof && !prof.error && prof.durableEntriesPerSec > mode.durableEntriesPerSec) {
+              why += ` — the separate profiled pass below, though slowed by the profiler, reached ${fmtInt(prof.durableEntriesPerSec)}/s${prof.cpu ? ` (unrelated load ${prof.cpu.other} cores)` : ''}`;
+            }
+          }
+          const ceiling = Array.isArray(results.httpCeiling) ? results.httpCeiling.filter((x) => x.perRequest === mode.perRequest) : [];
+          const best = ceiling.reduce((m, x) => Math.max(m, x.entriesPerSec), 0);
+          if (best > 0 && best < goal) {
+            why += `; unreachable on this machine with this client: a server that does nothing reaches only ${fmtInt(best)} entries/s at ${mode.perRequest}/request (HTTP ceiling table)`;
+          } else if (best > 0 && best < 1.5 * goal) {
+            why += `; at the edge of this machine: even a server that does nothing reaches only ${fmtInt(best)} entries/s at ${mode.perRequest}/request, with the load generator using a full core (HTTP ceiling table)`;
+          } else if (best > 0) {
+            why += `; a do-nothing server reaches ${fmtInt(best)} entries/s here, so the gap is the server's own cost`;
+          }
+          if (mode.cpu) {
+            why += `; CPU cores during the window: server ${mode.cpu.server}, client ${mode.cpu.bench}${kind === 'postgres' ? `, postgres ${mode.cpu.postgres}` : ''}, unrelated ${mode.cpu.other} (of ${results.machine.cores})`;
+          }
+          if (mode.meanBatchEntries !== undefined) why += `; mean ${fmtRatio(mode.meanBatchEntries)} entries per transaction`;
+        }
+        out.push({
+          store: kind,
+          target: `(c) ≥ ${fmtInt(goal)} durable entries/s over HTTP, ${mode.perRequest} entr${mode.perRequest === 1 ? 'y' : 'ies'}/request`,
+          value: `${fmtInt(mode.durableEntriesPerSec)}/s`,
+          met,
+          detail: met ? `${fmtInt(mode.requestsPerSec)} req/s, p99 ${fmtMs(mode.latencyMs.p99, 2)} ms` : why,
+        });
+      }
+    } else {
+      for (const per of results.config.httpEntriesPerRequest) {
+        out.push({ store: kind, target: `(c) ≥ ${fmtInt(goal)} durable entries/s over HTTP, ${per}/request`, value: '–', met: null, detail: notMeasured(res, res?.http) });
+      }
+    }
+    // (d)
+    const size = results.config.proofEntries.toLocaleString('en-US');
+    if (res && ok(res.proofs)) {
+      for (const [label, key] of [
+        ['inclusion', 'inclusionMs'],
+        ['consistency', 'consistencyMs'],
+      ]) {
+        const p99 = res.proofs[key].p99;
+        const met = p99 < PROOF_P99_TARGET_MS;
+        out.push({
+          store: kind,
+          target: `${label} proof p99 < ${PROOF_P99_TARGET_MS} ms at ${size} entries (library)`,
+          value: `${fmtMs(p99)} ms`,
+          met,
+          detail: (() => {
+            const pr = res.proofs;
+            const st = pr.statements?.[label === 'inclusion' ? 'inclusionProof' : 'consistencyProof']?.statements;
+            const base = met ? `p50 ${fmtMs(pr[key].p50)} ms, n=${pr[key].n}, all verified` : `missed by ${fmtMs(p99 - PROOF_P99_TARGET_MS)} ms (p50 ${fmtMs(pr[key].p50)} ms)`;
+            if (met || st === undefined || !pr.storeRoundTripMs) return base;
+            return `${base}; each proof sends ${st} sequential statement${st === 1 ? '' : 's'} to the store, and one primary-key read alone costs p50 ${fmtMs(pr.storeRoundTripMs.p50)} / p99 ${fmtMs(pr.storeRoundTripMs.p99)} ms here${pr.cpu ? `; unrelated load ${pr.cpu.other} cores` : ''}`;
+          })(),
+        });
+      }
+    } else {
+      for (const label of ['inclusion', 'consistency']) {
+        out.push({ store: kind, target: `${label} proof p99 < ${PROOF_P99_TARGET_MS} ms at ${size} entries`, value: '–', met: null, detail: notMeasured(res, res?.proofs) });
+      }
+    }
+  }
+  return out;
+}
+
+const verdict = (t) => (t.met === null ? 'NOT MEASURED' : t.met ? 'met' : 'MISSED');
+
+export function printSummary(results, print) {
+  print(`\n=== Summary${results.quick ? ' (QUICK MODE: smoke-test sizes, not reference figures)' : ''} ===`);
+  for (const kind of ['sqlite', 'postgres']) {
+    const res = results.stores[kind];
+    print(`\n${STORE_NAMES[kind]}`);
+    if (!res || res.unreachable || res.skipped) {
+      print(`  ${notMeasured(res).toUpperCase()}`);
+      continue;
+    }
+    if (ok(res.appends)) {
+      for (const row of res.appends.batches) {
+        print(`  B=${String(row.batch).padStart(4)}: raw ${fmtInt(row.raw.entriesPerSec).padStart(9)}/s, raw+head ${fmtInt(row.rawHead?.entriesPerSec).padStart(9)}/s, ledger ${fmtInt(row.ledger.entriesPerSec).padStart(9)}/s, (b)/(a) ${fmtRatio(row.ratio)}`);
+      }
+      const g = res.appends.groupCommit;
+      print(`  group commit ${g.concurrency} in flight: ${fmtInt(g.entriesPerSec)}/s, mean batch ${g.meanBatch.toFixed(1)}`);
+    }
+    if (ok(res.http)) {
+      for (const m of res.http.modes) {
+        print(`  HTTP ${String(m.perRequest).padStart(2)}/req: ${fmtInt(m.durableEntriesPerSec).padStart(7)} durable entries/s, ${fmtInt(m.requestsPerSec)} req/s, p50 ${fmtMs(m.latencyMs.p50, 2)} ms, p99 ${fmtMs(m.latencyMs.p99, 2)} ms, non-201: ${nonOk(m)}`);
+      }
+    }
+    if (ok(res.proofs)) {
+      const p = res.proofs;
+      print(`  proofs at ${fmtInt(p.entries)}: build ${fmtInt(p.build.entriesPerSec)}/s; inclusion p50/p99 ${fmtMs(p.inclusionMs.p50)}/${fmtMs(p.inclusionMs.p99)} ms; consistency p50/p99 ${fmtMs(p.consistencyMs.p50)}/${fmtMs(p.consistencyMs.p99)} ms`);
+      if (p.http && !p.http.error) print(`  proofs over HTTP: inclusion p50/p99 ${fmtMs(p.http.inclusionMs.p50)}/${fmtMs(p.http.inclusionMs.p99)} ms; consistency p50/p99 ${fmtMs(p.http.consistencyMs.p50)}/${fmtMs(p.http.consistencyMs.p99)} ms`);
+    }
+  }
+  print('\nTargets');
+  for (const t of results.targets) print(`  [${verdict(t).padEnd(12)}] ${STORE_NAMES[t.store]}: ${t.target}: ${t.value}${t.met === false || t.met === null ? ` — ${t.detail}` : ''}`);
+}
+
+function nonOk(m) {
+  const all = { ...m.non201, ...m.errors };
+  const s = Object.entries(all).map(([k, v]) => `${k}×${v}`).join(', ');
+  return s || 'none';
+}
+
+function table(head, rows) {
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function renderMarkdown(results) {
+  const c = results.config;
+  const m = results.machine;
+  const L = [];
+  const p = (s = '') => L.push(s);
+  p('# Cairn benchmarks');
+  p();
+  if (results.quick) {
+    p('> **QUICK MODE** (`BENCH_QUICK=1`): smoke-test sizes and short runs. These are not the reference figures; run `npm run bench` for those.');
+    p();
+  }
+  p(`Generated by \`npm run bench\` on ${results.date} (run took ${Math.round(results.durationSeconds)} s). Raw figures: \`bench/out/results.json\`.`);
+  p();
+  const pgRes = results.stores.postgres;
+  if (pgRes?.unreachable) {
+    p(`> **PostgreSQL WAS UNREACHABLE** at \`${results.postgres.url}\` (${pgRes.unreachable}). **No PostgreSQL figures in this report.**`);
+    p();
+  } else if (pgRes?.skipped) {
+    p(`> **PostgreSQL was not measured** in this run (${pgRes.skipped}).`);
+    p();
+  }
+  p('## Machine');
+  p();
+  p(
+    table(
+      ['', ''],
+      [
+        ['CPU', m.cpu],
+        ['Cores', String(m.cores)],
+        ['Memory', `${m.memoryGiB} GiB`],
+        ['OS', m.os],
+        ['Node.js', m.node],
+        ['SQLite', `${m.sqlite} (better-sqlite3; WAL, synchronous=FULL)`],
+        ['PostgreSQL', m.postgres ? `${m.postgres} on the same host (fsync=${results.postgres.fsync}, synchronous_commit=${results.postgres.synchronousCommit}, wal_sync_method=${results.postgres.walSyncMethod}, shared_buffers=${results.postgres.sharedBuffers})` : `not measured (${results.postgres.error ?? 'n/a'})`],
+        ['Disk', `fdatasync() of a 4 KiB write: ${fmtInt(m.fdatasyncPerSec)}/s on the temp filesystem`],
+      ],
+    ),
+  );
+  p();
+  p('Client and server share these cores: in (c) the load generator runs in the bench process next to the server.');
+  p();
+  p('## How to run');
+  p();
+  p('```sh');
+  p('npm run bench                 # full run (builds first); ~10 min; rewrites BENCHMARKS.md and bench/out/results.json');
+  p('BENCH_QUICK=1 npm run bench   # smoke run: smaller sizes, shorter runs, marked QUICK');
+  p('CAIRN_BENCH_DATABASE_URL=postgres://user@host:5432/db npm run bench   # default postgres://postgres@127.0.0.1:5432/test');
+  p('BENCH_STORES=sqlite npm run bench   # measure one store only (the report says so)');
+  p('BENCH_PROFILE=0 npm run bench       # skip the CPU-profiled server pass');
+  p('node bench/profile.mjs bench/out/profiles/sqlite/*.cpuprofile   # re-read a server profile');
+  p('```');
+  p();
+  p('`npm run bench` exits 1 if a measurement failed and 3 if PostgreSQL was unreachable (after writing the report).');
+  p();
+  p('Each store gets fresh state: SQLite in a new temp directory, PostgreSQL in a new random schema (`cairn_bench_*`). Temp directories, schemas and the server child processes are removed at the end, also on failure or Ctrl-C. If PostgreSQL is unreachable the run says so loudly, the report marks every PostgreSQL figure as missing and the exit code is 3.');
+  p();
+  p('## Method');
+  p();
+  p(`Entries are a realistic evidence record (\`custom.artifact\`: a SHA-256 artifact digest, size, pipeline stage and run subject); with the actor and time the ledger adds, the canonical (RFC 8785) leaf is 290–300 bytes.`);
+  p();
+  p(
+    `- **(a) raw baseline.** Pre-built canonical leaves inserted into \`bench_raw(idx, kind, subject, time, leaf, hashes)\`, created in the same store with log_entries' shape, \`hashes\` a constant 32 bytes. Each batch of B rows is one \`Store.writeTransaction\` (SQLite \`BEGIN IMMEDIATE\` … \`COMMIT\` with WAL and synchronous=FULL; PostgreSQL \`BEGIN\` … \`COMMIT\` with the server's durability settings) and multi-row INSERTs of at most ${fmtInt(4000)} rows, exactly as the ledger's appender does. No hashing, no signing, no log_head.`,
+  );
+  p(
+    `- **(a′) raw + head.** (a) plus what the appender does besides inserting: read the one-row head (\`SELECT … FOR UPDATE\` on PostgreSQL) and update it, on a separate \`bench_head\` table, in the same transaction. (a′) − (a) prices those two statements; (b) − (a′) is then the ledger's own work.`,
+  );
+  p(
+    `- **(b) ledger, in-process.** \`new Ledger(store, signer)\` with the signer from \`openLogIdentity\`; \`ledger.append\` of one request of B entries, awaited, back to back (so one request per transaction). Only the awaited call is timed. For each B ∈ {${c.batchSizes.join(', ')}}, (a), (a′) and (b) run in ${c.abRounds} interleaved rounds of ${c.abSliceMs / 1000} s slices (the order reversed every other round); each figure is the median slice rate, so a burst of unrelated load spoils a slice, not a side. (b)/(a) is the ratio of the medians.`,
+  );
+  p(
+    `- **(b) group commit.** ${c.concurrency} concurrent \`ledger.append\` calls of one entry each, always in flight, for ${c.groupCommitMs / 1000} s. Every request of one transaction reports the same tree size, so the number of distinct tree sizes is the number of transactions; mean batch = entries / transactions.`,
+  );
+  p(
+    `- **(c) HTTP.** The real server as a child process (\`node packages/cli/dist/src/bin.js serve --data DIR --listen 127.0.0.1:0 --log-level warn\`, plus \`--database-url/--database-schema\` for PostgreSQL), fresh store, bootstrap admin token. ${c.concurrency} closed-loop clients in the bench process (node:http, keep-alive Agent, maxSockets ${c.concurrency}) POST \`/api/v1/entries\` with 1 and then 16 entries per request: ${c.httpWarmMs / 1000} s warm-up, then ${c.httpMeasureMs / 1000} s measured. Only responses completing inside the window count; durable entries/s counts entries of 201 responses only (the server answers 201 after the commit). Before and after each mode the bench has the server sign a checkpoint and verifies it; the tree must have grown by exactly the number of acknowledged entries (so every 201 was durable and nothing else was written). Every 201 body is parsed; the number of distinct tree sizes reported is the number of transactions, which gives the mean group-commit batch. CPU use of the server, the client (bench process), PostgreSQL and everything else is read from /proc for the window.`,
+  );
+  p(
+    `- **(c0) HTTP ceiling.** The same load generator against two servers that do no work (\`bench/null-server.mjs\`: plain node:http, and bare Fastify; both parse the JSON body and answer 201 with a body of the same shape), ${c.ceilingMeasureMs / 1000} s each. This is what this machine and this client can do at all; (c) cannot exceed it.`,
+  );
+  p(
+    `- **Machine noise.** Before each section the bench waits (up to ${c.quietMaxWaitMs / 1000} s) for CPU used by unrelated processes to fall below ${c.quietThresholdCores} cores, and records the unrelated load during each measurement ("other" cores: machine busy time from /proc/stat minus the bench, the server and PostgreSQL). Any measurement unit — one batch size of (a)/(a′)/(b), the group-commit run, an HTTP window, the proof timing — disturbed by more than that is measured again, at most ${c.noiseRetries ?? 0} more times, and the quietest attempt is reported (the discarded ones stay in results.json)${c.noiseCutoffMs ? `; retries stop ${c.noiseCutoffMs / 60_000} minutes into the run so the run stays bounded` : ''}.`,
+  );
+  p(
+    `- **(d) proofs.** A ${fmtInt(c.proofEntries)}-entry log built through \`ledger.append\` in requests of ${fmtInt(c.proofBuildBatch)} (build rate = entries / time inside append). The bench re-hashes every returned entry into its own CompactRange, so it knows every leaf hash and the root at every size it later asks about. \`ledger.checkpoints.signIfGrown()\` signs the checkpoint; the bench verifies its signature and that its root equals its own. Then, after 100 warm-up calls, ${fmtInt(c.proofSamples)} sequential \`ledger.inclusionProof(i, size)\` with random i and ${fmtInt(c.proofSamples)} \`ledger.consistencyProof(a, size)\` with random a are timed one at a time, and **every one** is verified with @cairn/verify (\`verifyInclusion\` against the bench's leaf hash, \`verifyConsistency\` against the bench's root at a); 50 stored leaves are re-read and re-hashed, and a damaged proof must be rejected. For scale, one primary-key read through the same Store (\`select size from log_head\`) is timed the same way. Then ${c.httpProofSamples} of each over HTTP (\`GET /api/v1/log/proof/inclusion|consistency\`, one at a time, through the server on the same store), also all verified.`,
+  );
+  p();
+  p('## Results');
+  p();
+  p('### (a) raw vs (b) ledger appends, in-process');
+  p();
+  const abRows = [];
+  const gcRows = [];
+  for (const kind of ['sqlite', 'postgres']) {
+    const res = results.stores[kind];
+    if (!res || !ok(res.appends)) {
+      abRows.push([STORE_NAMES[kind], '–', '–', '–', '–', '–', '–', '–', notMeasured(res, res?.appends)]);
+      continue;
+    }
+    for (const row of res.appends.batches) {
+      abRows.push([
+        STORE_NAMES[kind],
+        `${row.batch}${row.discardedAttempts ? ` (quietest of ${row.discardedAttempts.length + 1})` : ''}`,
+        fmtInt(row.raw.entriesPerSec),
+        row.rawHead ? fmtInt(row.rawHead.entriesPerSec) : '–',
+        fmtInt(row.ledger.entriesPerSec),
+        `**${fmtRatio(row.ratio)}**`,
+        `${fmtMs(meanTxnMs(row.raw), 3)} / ${fmtMs(meanTxnMs(row.ledger), 3)}`,
+        `${fmtMs(1e6 / row.ledger.entriesPerSec - 1e6 / row.raw.entriesPerSec, 1)} µs`,
+        row.cpu ? String(row.cpu.other) : '–',
+      ]);
+    }
+    const g = res.appends.groupCommit;
+    gcRows.push([STORE_NAMES[kind], String(g.concurrency), fmtInt(g.entriesPerSec), g.meanBatch.toFixed(1), fmtInt(g.transactions), fmtMs(g.latencyMs.p50, 2), fmtMs(g.latencyMs.p99, 2), g.cpu ? String(g.cpu.other) : '–']);
+  }
+  p(table(['Store', 'B', '(a) raw entries/s', "(a′) raw + head entries/s", '(b) ledger entries/s', '(b)/(a)', 'mean txn ms raw / ledger', 'ledger cost per entry', 'unrelated load (cores)'], abRows));
+  p();
+  for (const kind of ['sqlite', 'postgres']) {
+    const st = results.stores[kind]?.appends?.statements;
+    if (!st) continue;
+    p(`Statements per transaction on ${STORE_NAMES[kind]} (counted at the driver, including BEGIN/COMMIT): ${Object.entries(st).map(([k, v]) => `${k}: ${v.statements}`).join('; ')}.`);
+    p();
+  }
+  p('Group commit, single-entry `ledger.append` calls:');
+  p();
+  p(table(['Store', 'in flight', 'entries/s', 'mean batch', 'transactions', 'p50 ms', 'p99 ms', 'unrelated load (cores)'], gcRows.length ? gcRows : [['–', '–', '–', '–', '–', '–', '–', '–']]));
+  p();
+  p(`### (c) appends over HTTP, ${c.concurrency} keep-alive clients`);
+  p();
+  const httpRows = [];
+  for (const kind of ['sqlite', 'postgres']) {
+    const res = results.stores[kind];
+    if (!res || !ok(res.http)) {
+      httpRows.push([STORE_NAMES[kind], '–', '–', '–', '–', '–', '–', '–', '–', '–', notMeasured(res, res?.http)]);
+      continue;
+    }
+    for (const mode of res.http.modes) {
+      httpRows.push([
+        STORE_NAMES[kind],
+        String(mode.perRequest),
+        `**${fmtInt(mode.durableEntriesPerSec)}**${mode.discardedAttempts ? ` (quietest of ${mode.discardedAttempts.length + 1})` : ''}`,
+        fmtInt(mode.requestsPerSec),
+        fmtMs(mode.latencyMs.p50, 2),
+        fmtMs(mode.latencyMs.p99, 2),
+        nonOk(mode),
+        mode.meanBatchEntries === undefined ? '–' : fmtRatio(mode.meanBatchEntries),
+        mode.cpu ? `${mode.cpu.server} / ${mode.cpu.bench} / ${mode.cpu.postgres} / ${mode.cpu.other}` : '–',
+        mode.perSecond ? `${fmtInt(Math.min(...mode.perSecond))}–${fmtInt(Math.max(...mode.perSecond))}` : '–',
+        mode.treeMatchesAcks ? `yes (+${fmtInt(mode.treeGrowth)})` : `**NO** (tree +${fmtInt(mode.treeGrowth)}, acked ${fmtInt(mode.ackedTotal)})`,
+      ]);
+    }
+  }
+  p(table(['Store', 'entries/request', 'durable entries/s', 'requests/s', 'p50 ms', 'p99 ms', 'non-201', 'entries per txn', 'CPU cores: server / client / postgres / unrelated', 'entries/s, slowest–fastest second', 'signed tree growth = acked entries'], httpRows));
+  p();
+  if (Array.isArray(results.httpCeiling)) {
+    p('(c0) The ceiling: the same clients against servers that do no work.');
+    p();
+    p(
+      table(
+        ['Server', 'entries/request', 'requests/s', 'entries/s', 'p50 ms', 'p99 ms', 'CPU cores: server / client / unrelated'],
+        results.httpCeiling.map((x) => [x.server, String(x.perRequest), fmtInt(x.requestsPerSec), fmtInt(x.entriesPerSec), fmtMs(x.latencyMs.p50, 2), fmtMs(x.latencyMs.p99, 2), x.cpu ? `${x.cpu.server} / ${x.cpu.bench} / ${x.cpu.other}` : '–']),
+      ),
+    );
+    p();
+  }
+  p(`### (d) proofs at ${fmtInt(c.proofEntries)} entries`);
+  p();
+  const proofRows = [];
+  for (const kind of ['sqlite', 'postgres']) {
+    const res = results.stores[kind];
+    if (!res || !ok(res.proofs)) {
+      proofRows.push([STORE_NAMES[kind], '–', '–', '–', '–', '–', '–', '–', '–', notMeasured(res, res?.proofs)]);
+      continue;
+    }
+    const pr = res.proofs;
+    const http = pr.http && !pr.http.error ? `${fmtMs(pr.http.inclusionMs.p50)} / ${fmtMs(pr.http.inclusionMs.p99)}` : pr.http?.error ? `failed: ${pr.http.error}` : '–';
+    const httpC = pr.http && !pr.http.error ? `${fmtMs(pr.http.consistencyMs.p50)} / ${fmtMs(pr.http.consistencyMs.p99)}` : '–';
+    proofRows.push([
+      STORE_NAMES[kind],
+      `${fmtInt(pr.build.entriesPerSec)} (${pr.build.seconds.toFixed(1)} s)`,
+      fmtMs(pr.signCheckpointMs, 1),
+      `${fmtMs(pr.inclusionMs.p50)} / **${fmtMs(pr.inclusionMs.p99)}**`,
+      `${fmtMs(pr.consistencyMs.p50)} / **${fmtMs(pr.consistencyMs.p99)}**`,
+      pr.storeRoundTripMs ? `${fmtMs(pr.storeRoundTripMs.p50)} / ${fmtMs(pr.storeRoundTripMs.p99)}` : '–',
+      pr.statements ? `${pr.statements.inclusionProof.statements} / ${pr.statements.consistencyProof.statements}` : '–',
+      `${http}; ${httpC}`,
+      pr.cpu ? String(pr.cpu.other) : '–',
+      `${pr.verified.inclusion} + ${pr.verified.consistency} proofs${pr.http?.verified ? ` + ${pr.http.verified} over HTTP` : ''}; root matches; tampered proof rejected`,
+    ]);
+  }
+  p(table(['Store', `build entries/s (batches of ${fmtInt(c.proofBuildBatch)})`, 'sign checkpoint ms', 'inclusion p50 / p99 ms', 'consistency p50 / p99 ms', 'one PK read p50 / p99 ms', 'statements per proof (incl. / cons.)', 'HTTP inclusion; consistency p50 / p99 ms', 'unrelated load (cores)', 'verified'], proofRows));
+  p();
+  const profiled = ['sqlite', 'postgres'].filter((k) => ok(results.stores[k]?.profile));
+  if (profiled.length) {
+    p("### Where the server's time goes");
+    p();
+    p(`A separate pass (not counted above): the server under \`node --cpu-prof\`, loaded with the 1-entry workload for ${c.profileMs / 1000} s; only samples from the load window are counted (start-up and shutdown excluded). Self time by origin and the heaviest functions, as a share of the window's samples (idle included). Re-read with \`node bench/profile.mjs FILE [top] [fromMs toMs]\`.`);
+    p();
+    for (const kind of profiled) {
+      const pr = results.stores[kind].profile;
+      p(`**${STORE_NAMES[kind]}** (${fmtInt(pr.durableEntriesPerSec)} durable entries/s under the profiler; server CPU ${fmtRatio(pr.serverCpuCores)} cores; ${pr.summary.busyPct.toFixed(0)}% of samples not idle; profile \`${pr.file}\`, window ${pr.summary.window ? `${pr.summary.window.fromMs}–${pr.summary.window.toMs} ms` : 'whole run'})`);
+      p();
+      p(table(['self %', 'origin'], pr.summary.selfByOrigin.slice(0, 12).map((r) => [r.pct.toFixed(1), `\`${r.origin}\``])));
+      p();
+      p(table(['self %', 'function'], pr.summary.selfByFunction.slice(0, 12).map((r) => [r.pct.toFixed(1), `\`${r.fn}\``])));
+      p();
+    }
+  }
+  const obs = observations(results);
+  if (obs.length) {
+    p('## Observations');
+    p();
+    p('Derived from the figures above by the bench itself (thresholds in bench/report.mjs).');
+    p();
+    for (const o of obs) p(`- ${o}`);
+    p();
+  }
+  p('## Targets');
+  p();
+  p(table(['Store', 'Target', 'Measured', 'Verdict', 'Notes'], results.targets.map((t) => [STORE_NAMES[t.store], t.target, t.value, t.met === null ? '**NOT MEASURED**' : t.met ? 'met' : '**missed**', t.detail])));
+  p();
+  if (results.errors?.length) {
+    p('## Failures in this run');
+    p();
+    for (const e of results.errors) p(`- ${e}`);
+    p();
+  }
+  return `${L.join('\n')}\n`;
+}
+
+/** Plain statements the data supports, each guarded by the measurement it rests on. */
+function observations(results) {
+  const out = [];
+  const ceil = Array.isArray(results.httpCeiling) ? results.httpCeiling : [];
+  const c1 = ceil.filter((x) => x.perRequest === 1);
+  if (c1.length) {
+    const best = c1.reduce((a, b) => (a.requestsPerSec > b.requestsPerSec ? a : b));
+    if ((best.cpu?.bench ?? 0) >= 0.85) {
+      out.push(
+        `With 1 entry per request, the load generator is the limit of this machine: against a server that does nothing (${best.server}) it reaches ${fmtInt(best.requestsPerSec)} requests/s while using ${best.cpu.bench} cores itself, on a ${results.machine.cores}-core machine it shares with the server.`,
+      );
+    }
+  }
+  for (const kind of ['sqlite', 'postgres']) {
+    const res = results.stores[kind];
+    if (!res) continue;
+    const name = STORE_NAMES[kind];
+    const one = ok(res.http) ? res.http.modes.find((m) => m.perRequest === 1) : undefined;
+    if (one?.cpu && one.cpu.server >= 0.9) {
+      out.push(
+        `${name}: under HTTP load the server process uses ${one.cpu.server} cores, i.e. its one event loop is saturated${kind === 'sqlite' ? ' (HTTP parsing, validation, canonical JSON, hashing and the synchronous better-sqlite3 calls, COMMIT\'s fsync included, all run on it)' : ''}; throughput per request is bounded by its CPU cost per request.`,
+      );
+    }
+    if (ok(res.appends)) {
+      const big = res.appends.batches.filter((b) => b.batch >= 100);
+      if (big.length) {
+        const us = big.map((b) => 1e6 / b.ledger.entriesPerSec - 1e6 / b.raw.entriesPerSec);
+        const rawUs = big.map((b) => 1e6 / b.raw.entriesPerSec);
+        out.push(
+          `${name}: at B ≥ 100 the ledger adds ${us.map((x) => fmtMs(x, 1)).join(' / ')} µs per entry to a raw insert that costs ${rawUs.map((x) => fmtMs(x, 1)).join(' / ')} µs (B = ${big.map((b) => b.batch).join(' / ')}); (b)/(a) ≥ 0.5 needs the ledger's own work to cost no more than the insert itself.`,
+        );
+      }
+      const b1 = res.appends.batches.find((b) => b.batch === 1);
+      if (b1?.rawHead && b1.rawHead.entriesPerSec < 0.8 * b1.raw.entriesPerSec) {
+        out.push(
+          `${name}: at B = 1 the head row alone (a′) cuts raw throughput from ${fmtInt(b1.raw.entriesPerSec)} to ${fmtInt(b1.rawHead.entriesPerSec)} transactions/s: two more statements per transaction${kind === 'sqlite' ? ' and a second page written to the WAL per commit' : ' (a row lock and an UPDATE, each a round trip)'}.`,
+        );
+      }
+    }
+    if (ok(res.proofs) && res.proofs.statements && res.proofs.storeRoundTripMs) {
+      const st = res.proofs.statements.inclusionProof.statements;
+      out.push(
+        `${name}: an inclusion proof sends ${st} statements one after another (${res.proofs.statements.inclusionProof.texts.map((t) => `\`${t.split(' from ')[0].slice(0, 30)}… from ${(t.split(' from ')[1] ?? '').split(' ')[0]}\``).join(', ')}); one primary-key read costs p50 ${fmtMs(res.proofs.storeRoundTripMs.p50)} ms here, and the proof p50 is ${fmtMs(res.proofs.inclusionMs.p50)} ms.`,
+      );
+    }
+  }
+  return out;
+}
