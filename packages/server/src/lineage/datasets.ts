@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal.js';
 import { actorOf } from '../auth/principal.js';
 import { CairnError } from '../errors/catalog.js';
 import type { PolicyRegistry } from '../governance/policy-registry.js';
+import type { Decision } from '../policy/index.js';
 import type { Actor, JsonObject } from '../ledger/entry.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Database, DatasetVersionTable } from '../store/schema.js';
@@ -144,7 +145,7 @@ export class Datasets {
       exclusionCount: exclusions.length,
       exclusionsDigest: sha256(canonicalize(exclusions)),
     };
-    const result = await this.#ledger.append({
+    await this.#ledger.append({
       actor,
       entries: [
         {
@@ -199,12 +200,11 @@ export class Datasets {
         for (const from of derivation?.inputs ?? []) await addEdge(trx, nodeKey('dataset', from), nodeKey('dataset', digest), 'derived_into', index);
       },
     });
-    void result;
     return this.get(digest);
   }
 
   /** quarantine → certified, by a steward, only if the certification policy passes (every failure listed). */
-  async certify(principal: Principal, digest: string, reason: string): Promise<{ dataset: DatasetVersion; decision: import('../policy/index.js').Decision }> {
+  async certify(principal: Principal, digest: string, reason: string): Promise<{ dataset: DatasetVersion; decision: Decision }> {
     const dataset = await this.get(digest);
     this.#requireTransition(dataset, 'certified');
     const { policy } = await this.#policies.active();
