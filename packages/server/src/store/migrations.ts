@@ -285,6 +285,104 @@ export function migrations(dialect: StoreDialect): MigrationProvider {
         await db.schema.createIndex('ol_dataset_versions_dataset').on('ol_dataset_versions').column('dataset_key').execute();
       },
     },
+    '0005_registry': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('models')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('owner', 'text', (c) => c.notNull())
+          .addColumn('use_case', 'text', (c) => c.notNull())
+          .addColumn('risk_tier', 'text', (c) => c.notNull())
+          .addColumn('description', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('model_versions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('model', 'text', (c) => c.notNull())
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('artifacts', 'text', (c) => c.notNull())
+          .addColumn('run_id', 'text')
+          .addColumn('trainer', 'text')
+          .addColumn('data_classes', 'text', (c) => c.notNull())
+          .addColumn('model_card', 'text', (c) => c.notNull())
+          .addColumn('author', 'text', (c) => c.notNull())
+          .addColumn('submitted_by', 'text')
+          .addColumn('use_cases', 'text')
+          .addColumn('zones', 'text')
+          .addColumn('approval_expires_at', 'text')
+          .addColumn('evidence_set', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .addColumn('state_index', int64, (c) => c.notNull())
+          .addUniqueConstraint('model_versions_model_version', ['model', 'version'])
+          .execute();
+        await db.schema
+          .createTable('evidence_documents')
+          .addColumn('digest', 'text', (c) => c.primaryKey())
+          .addColumn('media_type', 'text', (c) => c.notNull())
+          .addColumn('content', bytes, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('version_evidence')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('version_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('digest', 'text', (c) => c.notNull())
+          .addColumn('title', 'text', (c) => c.notNull())
+          .addColumn('metrics', 'text')
+          .addColumn('author', 'text', (c) => c.notNull())
+          .addColumn('added_at', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('version_evidence_version').on('version_evidence').column('version_id').execute();
+        await db.schema
+          .createTable('approvals')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('version_id', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('approver', 'text', (c) => c.notNull())
+          .addColumn('evidence_set', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('valid', 'integer', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('approvals_version').on('approvals').column('version_id').execute();
+        await db.schema
+          .createTable('waivers')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('version_id', 'text', (c) => c.notNull())
+          .addColumn('rule', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('requested_by', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('decided_by', 'text')
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('deployments')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('model', 'text', (c) => c.notNull())
+          .addColumn('version_id', 'text', (c) => c.notNull())
+          .addColumn('zone', 'text', (c) => c.notNull())
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('previous_version_id', 'text')
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('deployed_by', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'text', (c) => c.notNull())
+          .addColumn('ended_at', 'text')
+          .addColumn('rollback_of', 'text')
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('deployments_zone').on('deployments').columns(['zone', 'environment', 'model', 'started_at']).execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

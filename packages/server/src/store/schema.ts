@@ -13,6 +13,13 @@ export interface Database {
   training_runs: TrainingRunTable;
   lineage_edges: LineageEdgeTable;
   lineage_nodes: LineageNodeTable;
+  models: ModelTable;
+  model_versions: ModelVersionTable;
+  evidence_documents: EvidenceDocumentTable;
+  version_evidence: VersionEvidenceTable;
+  approvals: ApprovalTable;
+  waivers: WaiverTable;
+  deployments: DeploymentTable;
   ol_events: OlEventTable;
   ol_namespaces: OlNamespaceTable;
   ol_jobs: OlJobTable;
@@ -305,4 +312,104 @@ export interface OlDatasetVersionTable {
   updated_at: string;
   ledger_index: number;
   updated_index: number;
+}
+
+/** A registered model: its owner, use case and risk tier (from the policy pack). */
+export interface ModelTable {
+  name: string;
+  owner: string;
+  use_case: string;
+  risk_tier: string;
+  description: string;
+  created_by: string;
+  created_at: string;
+  ledger_index: number;
+}
+
+export type ModelVersionState = 'draft' | 'validated' | 'approved' | 'deployed' | 'retired' | 'rejected' | 'suspended';
+
+export interface ModelVersionTable {
+  id: string;
+  model: string;
+  version: string;
+  state: ModelVersionState;
+  /** JSON [{ name, digest }] */
+  artifacts: string;
+  run_id: string | null;
+  /** Who trained it (the run's trainer): never an approver. */
+  trainer: string | null;
+  /** JSON: the data classes of everything upstream of its training run. */
+  data_classes: string;
+  model_card: string;
+  author: string;
+  submitted_by: string | null;
+  /** JSON arrays, set when submitted for review; what an approval is for. */
+  use_cases: string | null;
+  zones: string | null;
+  approval_expires_at: string | null;
+  /** SHA-256 over the version's evidence (kind, digest) list: what an approval names. */
+  evidence_set: string;
+  created_at: string;
+  ledger_index: number;
+  state_index: number;
+}
+
+export interface EvidenceDocumentTable {
+  digest: string;
+  media_type: string;
+  content: Uint8Array;
+}
+
+export interface VersionEvidenceTable {
+  id: string;
+  version_id: string;
+  kind: string;
+  digest: string;
+  title: string;
+  metrics: string | null;
+  author: string;
+  added_at: string;
+  ledger_index: number;
+}
+
+export interface ApprovalTable {
+  id: string;
+  version_id: string;
+  role: string;
+  approver: string;
+  evidence_set: string;
+  reason: string;
+  at: string;
+  /** 0 once evidence changed after it: the reviewers are asked again. */
+  valid: number;
+  ledger_index: number;
+}
+
+export interface WaiverTable {
+  id: string;
+  version_id: string;
+  rule: string;
+  reason: string;
+  requested_by: string;
+  state: 'requested' | 'approved' | 'rejected';
+  decided_by: string | null;
+  expires_at: string;
+  ledger_index: number;
+}
+
+/** One deployment of a version to a zone/environment; the previous version is its rollback target. */
+export interface DeploymentTable {
+  id: string;
+  model: string;
+  version_id: string;
+  zone: string;
+  environment: string;
+  previous_version_id: string | null;
+  state: 'active' | 'superseded' | 'rolled_back' | 'retired';
+  deployed_by: string;
+  reason: string;
+  started_at: string;
+  ended_at: string | null;
+  rollback_of: string | null;
+  ledger_index: number;
 }
