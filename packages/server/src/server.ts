@@ -13,6 +13,7 @@ import { openLogIdentity } from './keys/log-identity.js';
 import { Ledger } from './ledger/ledger.js';
 import { Datasets } from './lineage/datasets.js';
 import { Runs } from './lineage/runs.js';
+import { Registry } from './registry/registry.js';
 import { examplePolicyPath } from './policy/index.js';
 import type { Services } from './services.js';
 import { Store } from './store/store.js';
@@ -64,7 +65,8 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const authenticator = new Authenticator(tokens, breakGlass, oidc);
     const datasets = new Datasets(store, ledger, policies);
     const runs = new Runs(store, ledger, policies, datasets);
-    const services: Services = { store, ledger, tokens, policies, breakGlass, alerts, authenticator, datasets, runs };
+    const registry = new Registry(store, ledger, policies, runs);
+    const services: Services = { store, ledger, tokens, policies, breakGlass, alerts, authenticator, datasets, runs, registry };
 
     const policyFile = config.policyFile ?? examplePolicyPath();
     await policies.bootstrap(readConfigFile(policyFile), path.basename(policyFile));

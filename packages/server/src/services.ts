@@ -6,6 +6,7 @@ import type { PolicyRegistry } from './governance/policy-registry.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { Datasets } from './lineage/datasets.js';
 import type { Runs } from './lineage/runs.js';
+import type { Registry } from './registry/registry.js';
 import type { Store } from './store/store.js';
 
 /** The domain modules a running Cairn is made of; routes receive this and nothing else. */
@@ -19,4 +20,5 @@ export interface Services {
   readonly authenticator: Authenticator;
   readonly datasets: Datasets;
   readonly runs: Runs;
+  readonly registry: Registry;
 }

@@ -36,24 +36,27 @@ export const PERMISSIONS = [
   'dataset:register',
   'dataset:certify', // certify, deprecate, declassify: the steward's calls
   'run:write',
+  'model:write', // register models and versions, add evidence, validate, submit for review, request waivers
+  'model:review', // approve or reject a version, as a reviewer role
+  'model:govern', // approve waivers, suspend and retire versions
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const EVERYONE: readonly Permission[] = ['self:read', 'log:read', 'policy:read', 'placement:check', 'break-glass:request', 'lineage:read'];
-const REVIEWER: readonly Permission[] = [...EVERYONE];
+const REVIEWER: readonly Permission[] = [...EVERYONE, 'model:review'];
 
 /** What each role may do. Separation of duties is enforced on top of this, per decision. */
 export const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: [...EVERYONE, 'log:append', 'log:checkpoint', 'tokens:manage', 'policy:propose', 'alerts:read', 'metrics:read', 'lineage:write', 'dataset:register', 'run:write'],
+  admin: [...EVERYONE, 'log:append', 'log:checkpoint', 'tokens:manage', 'policy:propose', 'alerts:read', 'metrics:read', 'lineage:write', 'dataset:register', 'run:write', 'model:write', 'model:govern'],
   steward: [...EVERYONE, 'log:append', 'policy:propose', 'lineage:write', 'dataset:register', 'dataset:certify'],
-  engineer: [...EVERYONE, 'log:append', 'lineage:write', 'dataset:register', 'run:write'],
+  engineer: [...EVERYONE, 'log:append', 'lineage:write', 'dataset:register', 'run:write', 'model:write'],
   'reviewer:business': REVIEWER,
   'reviewer:security': [...REVIEWER, 'alerts:read'],
-  'reviewer:compliance': [...REVIEWER, 'policy:approve', 'alerts:read'],
-  'reviewer:model-risk': REVIEWER,
+  'reviewer:compliance': [...REVIEWER, 'policy:approve', 'alerts:read', 'model:govern'],
+  'reviewer:model-risk': [...REVIEWER, 'model:govern'],
   operator: [...EVERYONE, 'log:append', 'log:checkpoint', 'metrics:read'],
   auditor: [...EVERYONE, 'alerts:read', 'metrics:read'],
-  service: ['self:read', 'log:read', 'log:append', 'placement:check', 'policy:read', 'lineage:read', 'lineage:write', 'dataset:register', 'run:write'],
+  service: ['self:read', 'log:read', 'log:append', 'placement:check', 'policy:read', 'lineage:read', 'lineage:write', 'dataset:register', 'run:write', 'model:write'],
 };
 
 export function isRole(value: string): value is Role {

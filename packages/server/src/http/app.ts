@@ -13,6 +13,7 @@ import { logRoutes } from './routes/log.js';
 import { metaRoutes } from './routes/meta.js';
 import { openLineageRoutes } from './routes/openlineage.js';
 import { policyRoutes } from './routes/policy.js';
+import { registryRoutes } from './routes/registry.js';
 import { ErrorBody } from './schemas.js';
 import { validatorCompiler } from './validation.js';
 
@@ -73,6 +74,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   breakGlassRoutes(fastify, options.services);
   policyRoutes(fastify, options.services);
   lineageRoutes(fastify, options.services);
+  registryRoutes(fastify, options.services);
   openLineageRoutes(fastify, options.services);
   await fastify.ready();
   return { fastify, authFailures, routes };

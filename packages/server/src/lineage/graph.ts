@@ -3,7 +3,7 @@ import { CairnError } from '../errors/catalog.js';
 import type { Database } from '../store/schema.js';
 
 /** Node keys: `dataset:sha256:…`, `run:run_…`, `artifact:sha256:…` (later: model versions, deployments). */
-export type NodeKind = 'dataset' | 'run' | 'artifact';
+export type NodeKind = 'dataset' | 'run' | 'artifact' | 'model-version' | 'deployment';
 
 export const nodeKey = (kind: NodeKind, id: string): string => `${kind}:${id}`;
 
