@@ -3,6 +3,7 @@ import { identityCommands } from './commands/identity.js';
 import { lineageCommands } from './commands/lineage.js';
 import { logCommand } from './commands/log.js';
 import { policyCommands } from './commands/policy.js';
+import { registryCommands } from './commands/registry.js';
 import { serveCommand } from './commands/serve.js';
 import { DEFAULT_URL } from './connection.js';
 
@@ -38,5 +39,6 @@ Examples:
   identityCommands(program);
   policyCommands(program);
   lineageCommands(program);
+  registryCommands(program);
   return program;
 }

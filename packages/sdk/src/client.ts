@@ -15,6 +15,7 @@ import { CairnVerificationError } from './errors.js';
 import { IdentityApi } from './identity.js';
 import { LineageApi } from './lineage.js';
 import { PolicyApi } from './policy.js';
+import { RegistryApi } from './registry.js';
 import { Transport } from './transport.js';
 import { MemoryTrustStore, type TrustStore, type TrustedLog } from './trust-store.js';
 
@@ -79,6 +80,8 @@ export class CairnClient {
   readonly policy: PolicyApi;
   /** Datasets, training runs, provenance bundles, trace. */
   readonly lineage: LineageApi;
+  /** Models, versions, evidence, validation, reviews, waivers. */
+  readonly registry: RegistryApi;
   readonly #http: Transport;
   readonly #trust: TrustStore;
   #pinnedKey: string | undefined;
@@ -91,6 +94,7 @@ export class CairnClient {
     this.identity = new IdentityApi(this.#http);
     this.policy = new PolicyApi(this.#http);
     this.lineage = new LineageApi(this.#http);
+    this.registry = new RegistryApi(this.#http);
   }
 
   /**

@@ -3,6 +3,8 @@ export type { ClientOptions, EntryInput, AppendedEntry, VerifiedCheckpoint, Veri
 export { IdentityApi } from './identity.js';
 export { PolicyApi } from './policy.js';
 export { LineageApi } from './lineage.js';
+export { RegistryApi } from './registry.js';
+export type { Model, ModelVersion, VersionDossier } from './registry.js';
 export type { DatasetRegistration, DatasetVersion, ManifestObjectInput, RunStart, Trace, TraceNode, TrainingRun } from './lineage.js';
 export { CairnApiError, CairnConnectionError, CairnVerificationError } from './errors.js';
 export type { VerificationCode } from './errors.js';
