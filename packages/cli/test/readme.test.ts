@@ -71,4 +71,7 @@ describe('README examples run as written', () => {
   it('Lineage in a minute', () => {
     for (const block of section('Lineage in a minute')) runBlock(block);
   });
+  it('A model to production', () => {
+    for (const block of section('A model to production')) runBlock(block);
+  });
 });

@@ -100,4 +100,22 @@ export class RegistryApi {
   async reviews(role: string): Promise<VersionDossier[]> {
     return (await this.#http.json<{ reviews: VersionDossier[] }>('GET', `/api/v1/reviews${query({ role })}`)).reviews;
   }
+
+  /**
+   * Deploys an approved version to a zone/environment (refused, and recorded, unless policy allows).
+   * @example await cairn.registry.deploy('mv_…', 'hipaa-ai', 'prod', 'release 1.2');
+   */
+  deploy(versionId: string, zone: string, environment: string, reason: string): Promise<Record<string, unknown>> {
+    return this.#http.json('POST', '/api/v1/deployments', { versionId, zone, environment, reason });
+  }
+
+  /** Restores the previous approved version in one call. @example await cairn.registry.rollback('triage', 'hipaa-ai', 'prod', 'drift'); */
+  rollback(model: string, zone: string, environment: string, reason: string): Promise<Record<string, unknown>> {
+    return this.#http.json('POST', '/api/v1/rollbacks', { model, zone, environment, reason });
+  }
+
+  /** Which versions were active, now or at a past time. @example await cairn.registry.deployments({ zone: 'hipaa-ai', at: '2026-03-01T12:00:00Z' }); */
+  deployments(filter: { zone?: string; environment?: string; model?: string; at?: string }): Promise<Record<string, unknown>> {
+    return this.#http.json('GET', `/api/v1/deployments${query(filter)}`);
+  }
 }

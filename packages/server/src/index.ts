@@ -30,3 +30,5 @@ export { Datasets } from './lineage/datasets.js';
 export { Runs } from './lineage/runs.js';
 export { ingestOpenLineage } from './lineage/openlineage/index.js';
 export type { Services } from './services.js';
+export { Registry } from './registry/registry.js';
+export { Deployments } from './deployments/index.js';

@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { Alerts } from './alerts/alerts.js';
 import { ConfigurationError } from './errors/configuration-error.js';
+import { Deployments } from './deployments/deployments.js';
+import { parseAdmissionConfig, type AdmissionOptions } from './deployments/admission/admission-config.js';
 import { Authenticator, type JwtVerifier } from './auth/authenticator.js';
 import { OidcVerifier, parseOidcConfig } from './auth/oidc.js';
 import { bootstrapAdminToken, TokenService } from './auth/tokens.js';
@@ -37,6 +39,10 @@ export interface ServerConfig {
   readonly oidcConfigFile?: string | undefined;
   /** A ready verifier instead of a file (tests, embedding). */
   readonly oidc?: JwtVerifier | undefined;
+  /** Admission webhook settings file (YAML or JSON, see docs/deployments.md): namespace → zone, unknown kinds. */
+  readonly admissionConfigFile?: string | undefined;
+  /** Ready admission settings instead of a file (tests, embedding). */
+  readonly admission?: AdmissionOptions | undefined;
 }
 
 export { DEFAULTS } from './defaults.js';
@@ -66,7 +72,8 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const datasets = new Datasets(store, ledger, policies);
     const runs = new Runs(store, ledger, policies, datasets);
     const registry = new Registry(store, ledger, policies, runs);
-    const services: Services = { store, ledger, tokens, policies, breakGlass, alerts, authenticator, datasets, runs, registry };
+    const deployments = new Deployments(store, ledger, policies, config.admission ?? (config.admissionConfigFile ? readAdmissionConfig(config.admissionConfigFile) : {}));
+    const services: Services = { store, ledger, tokens, policies, breakGlass, alerts, authenticator, datasets, runs, registry, deployments };
 
     const policyFile = config.policyFile ?? examplePolicyPath();
     await policies.bootstrap(readConfigFile(policyFile), path.basename(policyFile));
@@ -109,6 +116,15 @@ function readConfigFile(file: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigurationError(`${file}: cannot read: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function readAdmissionConfig(file: string): AdmissionOptions {
+  try {
+    return parseAdmissionConfig(readConfigFile(file), file);
+  } catch (err) {
+    if (err instanceof ConfigurationError) throw err;
+    throw new ConfigurationError((err as Error).message, { cause: err });
   }
 }
 

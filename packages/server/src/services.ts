@@ -1,6 +1,7 @@
 import type { Alerts } from './alerts/alerts.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { TokenService } from './auth/tokens.js';
+import type { Deployments } from './deployments/deployments.js';
 import type { BreakGlass } from './governance/break-glass.js';
 import type { PolicyRegistry } from './governance/policy-registry.js';
 import type { Ledger } from './ledger/ledger.js';
@@ -21,4 +22,5 @@ export interface Services {
   readonly datasets: Datasets;
   readonly runs: Runs;
   readonly registry: Registry;
+  readonly deployments: Deployments;
 }

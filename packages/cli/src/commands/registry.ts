@@ -164,4 +164,29 @@ export function registryCommands(program: Command): void {
     .argument('<id>', 'version id')
     .requiredOption('--reason <text>', 'why')
     .action(run(program, async (g, id: string, o: { reason: string }) => { const v = await connect(g).registry.transition(id, 'reject', o.reason); emit(g, v, () => `${v.id} is ${v.state}`); }));
+
+  program
+    .command('deploy')
+    .description('deploy an approved version to a zone/environment: refused, with the reasons, unless policy allows')
+    .argument('<versionId>', 'version id (mv_…)')
+    .requiredOption('--zone <zone>', 'target zone, e.g. hipaa-ai')
+    .option('--env <environment>', 'environment', 'prod')
+    .requiredOption('--reason <text>', 'why (change ticket)')
+    .action(run(program, async (g, versionId: string, o: { zone: string; env: string; reason: string }) => { const r = await connect(g).registry.deploy(versionId, o.zone, o.env, o.reason); emit(g, r, () => JSON.stringify(r, null, 2)); }));
+  program
+    .command('rollback')
+    .description('restore the previous approved version of a model in a zone/environment, in one call')
+    .argument('<model>', 'model name')
+    .requiredOption('--zone <zone>', 'zone')
+    .option('--env <environment>', 'environment', 'prod')
+    .requiredOption('--reason <text>', 'why (incident)')
+    .action(run(program, async (g, modelName: string, o: { zone: string; env: string; reason: string }) => { const r = await connect(g).registry.rollback(modelName, o.zone, o.env, o.reason); emit(g, r, () => JSON.stringify(r, null, 2)); }));
+  program
+    .command('deployments')
+    .description('which model versions are (or were, with --at) active in a zone')
+    .option('--zone <zone>', 'zone')
+    .option('--env <environment>', 'environment')
+    .option('--model <model>', 'model')
+    .option('--at <time>', 'RFC 3339 time in the past (default: now)')
+    .action(run(program, async (g, o: { zone?: string; env?: string; model?: string; at?: string }) => { const r = await connect(g).registry.deployments({ zone: o.zone, environment: o.env, model: o.model, at: o.at }); emit(g, r, () => JSON.stringify(r, null, 2)); }));
 }

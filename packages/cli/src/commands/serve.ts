@@ -14,6 +14,7 @@ interface ServeOptions {
   bodyLimit: number;
   logLevel: string;
   oidcConfig?: string;
+  admissionConfig?: string;
   policy?: string;
 }
 
@@ -28,6 +29,7 @@ export function serveCommand(program: Command): void {
     .option('--origin <name>', "the log's origin (checkpoint first line and key name); fixed on first start")
     .option('--key-file <file>', 'Ed25519 signing key (PKCS#8 PEM, mode 0600); created if missing', process.env['CAIRN_KEY_FILE'])
     .option('--oidc-config <file>', 'accept JWT bearer tokens from the identity provider (see docs/oidc.md)', process.env['CAIRN_OIDC_CONFIG'])
+    .option('--admission-config <file>', 'Kubernetes admission settings: namespace → zone map, unknown kinds (see docs/deployments.md)', process.env['CAIRN_ADMISSION_CONFIG'])
     .option('--policy <file>', 'policy pack to activate on a store that has none yet (default: the shipped example)', process.env['CAIRN_POLICY'])
     .option('--checkpoint-interval <duration>', 'sign a checkpoint at most this often when the tree grew', parseDuration, DEFAULTS.checkpointIntervalMs)
     .option('--body-limit <size>', 'largest request body accepted', parseBytes, DEFAULTS.bodyLimit)
@@ -55,6 +57,7 @@ Examples:
           bodyLimit: options.bodyLimit,
           logLevel: options.logLevel,
           oidcConfigFile: options.oidcConfig,
+          admissionConfigFile: options.admissionConfig,
           policyFile: options.policy,
         });
         const lines = [

@@ -39,24 +39,27 @@ export const PERMISSIONS = [
   'model:write', // register models and versions, add evidence, validate, submit for review, request waivers
   'model:review', // approve or reject a version, as a reviewer role
   'model:govern', // approve waivers, suspend and retire versions
+  'deploy:read', // deployments and their history
+  'deploy:write', // deploy, roll back, retire a deployment
+  'admission:review', // the Kubernetes admission webhook
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const EVERYONE: readonly Permission[] = ['self:read', 'log:read', 'policy:read', 'placement:check', 'break-glass:request', 'lineage:read'];
+const EVERYONE: readonly Permission[] = ['self:read', 'log:read', 'policy:read', 'placement:check', 'break-glass:request', 'lineage:read', 'deploy:read'];
 const REVIEWER: readonly Permission[] = [...EVERYONE, 'model:review'];
 
 /** What each role may do. Separation of duties is enforced on top of this, per decision. */
 export const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: [...EVERYONE, 'log:append', 'log:checkpoint', 'tokens:manage', 'policy:propose', 'alerts:read', 'metrics:read', 'lineage:write', 'dataset:register', 'run:write', 'model:write', 'model:govern'],
+  admin: [...EVERYONE, 'log:append', 'log:checkpoint', 'tokens:manage', 'policy:propose', 'alerts:read', 'metrics:read', 'lineage:write', 'dataset:register', 'run:write', 'model:write', 'model:govern', 'deploy:write', 'admission:review'],
   steward: [...EVERYONE, 'log:append', 'policy:propose', 'lineage:write', 'dataset:register', 'dataset:certify'],
   engineer: [...EVERYONE, 'log:append', 'lineage:write', 'dataset:register', 'run:write', 'model:write'],
   'reviewer:business': REVIEWER,
   'reviewer:security': [...REVIEWER, 'alerts:read'],
   'reviewer:compliance': [...REVIEWER, 'policy:approve', 'alerts:read', 'model:govern'],
   'reviewer:model-risk': [...REVIEWER, 'model:govern'],
-  operator: [...EVERYONE, 'log:append', 'log:checkpoint', 'metrics:read'],
+  operator: [...EVERYONE, 'log:append', 'log:checkpoint', 'metrics:read', 'deploy:write', 'admission:review'],
   auditor: [...EVERYONE, 'alerts:read', 'metrics:read'],
-  service: ['self:read', 'log:read', 'log:append', 'placement:check', 'policy:read', 'lineage:read', 'lineage:write', 'dataset:register', 'run:write', 'model:write'],
+  service: ['self:read', 'log:read', 'log:append', 'placement:check', 'policy:read', 'lineage:read', 'lineage:write', 'dataset:register', 'run:write', 'model:write', 'deploy:read', 'admission:review'],
 };
 
 export function isRole(value: string): value is Role {

@@ -6,6 +6,7 @@ import { installAuth } from './authenticate.js';
 import { installErrorHandling } from './error-handler.js';
 import { installMetrics } from './metrics.js';
 import { breakGlassRoutes } from './routes/break-glass.js';
+import { deploymentRoutes } from './routes/deployments.js';
 import { entryRoutes } from './routes/entries.js';
 import { identityRoutes } from './routes/identity.js';
 import { lineageRoutes } from './routes/lineage.js';
@@ -75,6 +76,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   policyRoutes(fastify, options.services);
   lineageRoutes(fastify, options.services);
   registryRoutes(fastify, options.services);
+  deploymentRoutes(fastify, options.services);
   openLineageRoutes(fastify, options.services);
   await fastify.ready();
   return { fastify, authFailures, routes };

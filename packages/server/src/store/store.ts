@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations.js';
 
@@ -65,15 +65,39 @@ export class Store {
     }
   }
 
+  /**
+   * Applies pending migrations, each in its own transaction, recorded in `cairn_migrations`.
+   * Processes starting together take turns (PostgreSQL advisory lock per schema; SQLite's write
+   * lock). Our own runner rather than Kysely's Migrator: its catalogue introspection fails when
+   * another schema in the database is dropped at the same moment.
+   */
   async migrate(): Promise<void> {
-    // Name the schema: Kysely's introspection otherwise finds another schema's migration tables.
-    const migrator = new Migrator({
-      db: this.db,
-      provider: migrations(this.dialect),
-      ...(this.schema ? { migrationTableSchema: this.schema } : {}),
+    const all = await migrations(this.dialect).getMigrations();
+    await this.db.connection().execute(async (conn) => {
+      const pg = this.dialect === 'postgres';
+      if (pg) await sql`select pg_advisory_lock(hashtext('cairn-migrations:' || current_schema()))`.execute(conn);
+      try {
+        await sql`create table if not exists cairn_migrations (name text primary key, applied_at text not null)`.execute(conn);
+        const applied = new Set((await sql<{ name: string }>`select name from cairn_migrations`.execute(conn)).rows.map((r) => r.name));
+        for (const name of Object.keys(all).sort()) {
+          if (applied.has(name)) continue;
+          await sql.raw(pg ? 'begin' : 'begin immediate').execute(conn);
+          try {
+            const done = await sql<{ name: string }>`select name from cairn_migrations where name = ${name}`.execute(conn);
+            if (done.rows.length === 0) {
+              await all[name]!.up(conn as unknown as Kysely<unknown>);
+              await sql`insert into cairn_migrations (name, applied_at) values (${name}, ${new Date().toISOString()})`.execute(conn);
+            }
+            await sql.raw('commit').execute(conn);
+          } catch (err) {
+            await sql.raw('rollback').execute(conn).catch(() => undefined);
+            throw new Error(`migration ${name} failed: ${(err as Error).message}`, { cause: err });
+          }
+        }
+      } finally {
+        if (pg) await sql`select pg_advisory_unlock(hashtext('cairn-migrations:' || current_schema()))`.execute(conn);
+      }
     });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error instanceof Error ? error : new Error(String(error));
   }
 
   /**
