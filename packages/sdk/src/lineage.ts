@@ -63,6 +63,8 @@ export interface TraceNode {
   readonly ledgerIndex: number;
   readonly direction: 'root' | 'upstream' | 'downstream';
   readonly depth: number;
+  /** The node's current facts: state, classes, approvers, evidence, zone… by kind. */
+  readonly details?: Record<string, unknown>;
 }
 
 export interface Trace {
@@ -137,7 +139,7 @@ export class LineageApi {
   }
 
   /** @example const t = await cairn.lineage.trace('artifact', 'sha256:…'); */
-  trace(kind: 'dataset' | 'run' | 'artifact', id: string, depth?: number): Promise<Trace> {
+  trace(kind: 'dataset' | 'run' | 'artifact' | 'model-version' | 'deployment', id: string, depth?: number): Promise<Trace> {
     return this.#http.json('GET', `/api/v1/trace/${kind}/${id}${query({ depth })}`);
   }
 

@@ -10,6 +10,7 @@ import { emit } from '../output.js';
 import { parseIndex, parseList } from '../parse.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+const TRACE_KINDS = ['dataset', 'run', 'artifact', 'model-version', 'deployment'] as const;
 
 /** `key=value` pairs; values that read as JSON (numbers, booleans) are parsed. */
 function pairs(items: string[] | undefined, numeric = false): Record<string, unknown> | undefined {
@@ -275,13 +276,13 @@ export function lineageCommands(program: Command): void {
   program
     .command('trace')
     .description('lineage of a dataset version, run or artifact: upstream to raw data, downstream to every consumer')
-    .argument('<kind>', 'dataset, run or artifact')
-    .argument('<id>', 'digest (sha256:…) or run id')
+    .argument('<kind>', 'dataset, run, artifact, model-version or deployment')
+    .argument('<id>', 'digest (sha256:…), run id, version id or deployment id')
     .option('--depth <n>', 'levels to walk in each direction (default 25)', parseIndex)
     .action(
       run(program, async (g, kind: string, id: string, o: { depth?: number }) => {
-        if (!['dataset', 'run', 'artifact'].includes(kind)) throw new CliError(EXIT.usage, `kind must be dataset, run or artifact, not ${kind}`, 'invalid_argument');
-        const t = await connect(g).lineage.trace(kind as 'dataset' | 'run' | 'artifact', id, o.depth);
+        if (!TRACE_KINDS.includes(kind as (typeof TRACE_KINDS)[number])) throw new CliError(EXIT.usage, `kind must be one of ${TRACE_KINDS.join(', ')}, not ${kind}`, 'invalid_argument');
+        const t = await connect(g).lineage.trace(kind as (typeof TRACE_KINDS)[number], id, o.depth);
         emit(g, t, () => printTrace(t));
       }),
     );

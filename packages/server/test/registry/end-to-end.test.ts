@@ -82,6 +82,15 @@ for (const storeCase of storeCases) {
       const keys = trace.body.nodes.map((n: { key: string }) => n.key);
       assert.ok(keys.some((k: string) => k.startsWith('deployment:')), 'trace reaches the deployments');
       assert.ok(keys.includes(`model-version:${versions[0]}`));
+      // From a deployment, one answer reaches approvers, evidence, run, code and raw data.
+      const deploymentKey = keys.find((k: string) => k.startsWith('deployment:'))!;
+      const up = await s.request('GET', `/api/v1/trace/deployment/${deploymentKey.slice('deployment:'.length)}`, { token: t['olga']! });
+      assert.equal(up.status, 200, JSON.stringify(up.body));
+      const version = up.body.nodes.find((n: { kind: string }) => n.kind === 'model-version');
+      assert.deepEqual(version.details.approvals.map((a: { approver: string }) => a.approver).sort(), ['bea', 'cara', 'mo']);
+      assert.equal(version.details.evidence.length, 6);
+      assert.ok(up.body.nodes.some((n: { key: string }) => n.key === `dataset:${raw.digest}`), 'down to the raw data');
+      assert.ok(up.body.nodes.some((n: { kind: string; details?: { trainer?: string } }) => n.kind === 'run' && n.details?.trainer === 'erin'));
 
       // The log verifies offline, and every step since the start has an inclusion proof.
       await s.cairn.ledger.flush();

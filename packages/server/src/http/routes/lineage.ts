@@ -84,7 +84,7 @@ const CompleteBody = Type.Object(
   { additionalProperties: false },
 );
 const RunParams = Type.Object({ id: Type.String({ pattern: '^run_[A-Za-z0-9_-]{1,64}$' }) }, { additionalProperties: false });
-const TraceParams = Type.Object({ kind: Type.Union([Type.Literal('dataset'), Type.Literal('run'), Type.Literal('artifact')]), id: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+const TraceParams = Type.Object({ kind: Type.Union([Type.Literal('dataset'), Type.Literal('run'), Type.Literal('artifact'), Type.Literal('model-version'), Type.Literal('deployment')]), id: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 const TraceQuery = Type.Object({ depth: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })) }, { additionalProperties: false });
 
 export function lineageRoutes(app: FastifyInstance, services: Services): void {
