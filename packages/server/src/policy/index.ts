@@ -23,6 +23,7 @@ export type {
   BreakGlassRules,
   BreakGlassGrant,
   TrainingRules,
+  WaiverRules,
 } from './pack.js';
 export { dataClassesOf, zonesOf } from './names.js';
 

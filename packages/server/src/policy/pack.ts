@@ -105,6 +105,13 @@ export interface PolicyPack {
   readonly break_glass: BreakGlassRules;
   /** Optional: what training runs may read (default: certified dataset versions only). */
   readonly training?: TrainingRules;
+  /** Optional: who approves waivers of failed validation rules, and for how long at most. */
+  readonly waivers?: WaiverRules;
+}
+
+export interface WaiverRules {
+  readonly approver_roles: readonly string[];
+  readonly max_days: number;
 }
 
 export interface TrainingRules {

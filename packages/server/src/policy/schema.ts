@@ -173,6 +173,15 @@ const training = strictObject(
   'What training runs may read. Optional; without it, runs read certified dataset versions only.',
 );
 
+const waivers = strictObject(
+  ['approver_roles', 'max_days'],
+  {
+    approver_roles: list(ref('role'), 'Roles that may approve a waiver of a failed rule (never its requester).', 1),
+    max_days: { type: 'integer', minimum: 1, maximum: 365, description: 'The longest a waiver holds.' },
+  },
+  'Exceptions to failed validation rules. Optional; without it, reviewer:model-risk or reviewer:compliance approve, for at most 90 days.',
+);
+
 export const POLICY_PACK_SCHEMA: { readonly $id: string; readonly [keyword: string]: unknown } = deepFreeze({
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: POLICY_PACK_SCHEMA_ID,
@@ -187,6 +196,7 @@ export const POLICY_PACK_SCHEMA: { readonly $id: string; readonly [keyword: stri
     artifacts,
     break_glass: breakGlass,
     training,
+    waivers,
   }),
   $defs: {
     name: { type: 'string', pattern: NAME_PATTERN, maxLength: 63 },

@@ -24,7 +24,8 @@ const NEXT: Record<ModelVersionState, ModelVersionState[]> = {
   retired: [],
 };
 
-const MAX_WAIVER_DAYS = 90;
+/** Without a `waivers` section in the policy pack: who approves waivers, and for how long at most. */
+export const DEFAULT_WAIVER_RULES = { approver_roles: ['reviewer:model-risk', 'reviewer:compliance'], max_days: 90 } as const;
 const versionKey = (id: string) => `model-version:${id}`;
 
 export interface NewVersion {
@@ -291,8 +292,11 @@ export class Registry {
   /** A written exception for one failed rule, with an expiry; visible on the version for ever. */
   async requestWaiver(actor: Actor, id: string, rule: string, reason: string, days: number): Promise<Waiver> {
     await this.version(id);
+    const { policy } = await this.#policies.active();
+    const maxDays = (policy.pack.waivers ?? DEFAULT_WAIVER_RULES).max_days;
+    if (days > maxDays) throw new CairnError('invalid_request', `a waiver holds at most ${maxDays} days under the active policy`, { details: { maxDays } });
     const waiverId = newId('wvr');
-    const expiresAt = new Date(Date.now() + Math.min(days, MAX_WAIVER_DAYS) * 86_400_000).toISOString();
+    const expiresAt = new Date(Date.now() + days * 86_400_000).toISOString();
     await this.#ledger.append({
       actor,
       entries: [{ kind: 'model_version.waiver_requested', subject: versionKey(id), body: { id: waiverId, versionId: id, rule, reason, expiresAt } }],
@@ -303,9 +307,16 @@ export class Registry {
     return this.#waiver(waiverId);
   }
 
-  async decideWaiver(actor: Actor, waiverId: string, approve: boolean, reason: string): Promise<Waiver> {
+  async decideWaiver(principal: Principal, waiverId: string, approve: boolean, reason: string): Promise<Waiver> {
+    const actor = actorOf(principal);
     const w = await this.#waiver(waiverId);
     if (w.requestedBy === actor.id) throw new CairnError('separation_of_duties', `${actor.id} requested this waiver and cannot decide it`);
+    // The policy names who may decide waivers.
+    const { policy } = await this.#policies.active();
+    const approvers = (policy.pack.waivers ?? DEFAULT_WAIVER_RULES).approver_roles;
+    if (!principal.roles.some((r) => approvers.includes(r))) {
+      throw new CairnError('forbidden', `the active policy lets only ${approvers.join(', ')} decide waivers`, { details: { roles: principal.roles, approverRoles: approvers } });
+    }
     await this.#ledger.append({
       actor,
       entries: [{ kind: approve ? 'model_version.waiver_approved' : 'model_version.waiver_rejected', subject: versionKey(w.versionId), body: { id: waiverId, rule: w.rule, reason } }],

@@ -67,6 +67,12 @@ for (const storeCase of storeCases) {
       const w = await post(`/api/v1/model-versions/${versionId}/waivers`, { rule: 'metric.evaluation.auc', reason: 'AUC within CI of threshold; compensating human review', days: 30 }, engineer);
       assert.equal(w.status, 201);
       assert.equal((await post(`/api/v1/waivers/${w.body.id}/approve`, { reason: 'ok' }, engineer)).status, 403);
+      const byAdmin = await post(`/api/v1/waivers/${w.body.id}/approve`, { reason: 'admin says yes' }, s.adminToken);
+      assert.equal(byAdmin.status, 403, 'the policy names who decides waivers, and admin is not among them');
+      assert.deepEqual(byAdmin.body.error.details.approverRoles, ['reviewer:model-risk', 'reviewer:compliance']);
+      const tooLong = await post(`/api/v1/model-versions/${versionId}/waivers`, { rule: 'metric.evaluation.auc', reason: 'for a long time', days: 120 }, engineer);
+      assert.equal(tooLong.status, 400);
+      assert.match(tooLong.body.error.message, /at most 90 days/);
       const wa = await post(`/api/v1/waivers/${w.body.id}/approve`, { reason: 'accepted by model risk' }, modelRisk);
       assert.equal(wa.status, 200, JSON.stringify(wa.body));
       const ok = await post(`/api/v1/model-versions/${versionId}/validate`, {}, engineer);

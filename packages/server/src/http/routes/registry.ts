@@ -172,7 +172,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
     });
   }
 
-  const WaiverBody = Type.Object({ rule: Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,127}$' }), reason: Reason, days: Type.Integer({ minimum: 1, maximum: 90 }) }, { additionalProperties: false });
+  const WaiverBody = Type.Object({ rule: Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,127}$' }), reason: Reason, days: Type.Integer({ minimum: 1, maximum: 365, description: 'at most the policy’s waivers.max_days (default 90)' }) }, { additionalProperties: false });
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/model-versions/:id/waivers',
@@ -193,7 +193,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
       permission: 'model:govern',
       summary: `${action === 'approve' ? 'Approve' : 'Reject'} a waiver (never by its requester)`,
       schema: { params: WaiverParams, body: ReasonBody, response: { 200: Any, ...errors } },
-      handler: async (request) => registry.decideWaiver(actor(request), (request.params as Static<typeof WaiverParams>).id, action === 'approve', (request.body as Static<typeof ReasonBody>).reason),
+      handler: async (request) => registry.decideWaiver(principalOf(request), (request.params as Static<typeof WaiverParams>).id, action === 'approve', (request.body as Static<typeof ReasonBody>).reason),
     });
   }
 
