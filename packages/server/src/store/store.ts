@@ -78,6 +78,7 @@ export class Store {
       if (pg) await sql`select pg_advisory_lock(hashtext('cairn-migrations:' || current_schema()))`.execute(conn);
       try {
         await sql`create table if not exists cairn_migrations (name text primary key, applied_at text not null)`.execute(conn);
+        await adoptKyselyMigrations(conn, pg);
         const applied = new Set((await sql<{ name: string }>`select name from cairn_migrations`.execute(conn)).rows.map((r) => r.name));
         for (const name of Object.keys(all).sort()) {
           if (applied.has(name)) continue;
@@ -144,6 +145,18 @@ function openSqlite(options: StoreOptions): Store {
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return new Store(db, 'sqlite', `sqlite:${file}`);
+}
+
+/**
+ * Stores created before our own runner recorded their migrations in Kysely's `kysely_migration`
+ * table: take those names over once, so an upgrade does not try to create existing tables.
+ */
+async function adoptKyselyMigrations(conn: Kysely<Database>, pg: boolean): Promise<void> {
+  const exists = pg
+    ? await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_schema = current_schema() and table_name = 'kysely_migration'`.execute(conn)
+    : await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(conn);
+  if (Number(exists.rows[0]?.n ?? 0) === 0) return;
+  await sql`insert into cairn_migrations (name, applied_at) select name, timestamp from kysely_migration where name not in (select name from cairn_migrations)`.execute(conn);
 }
 
 const STATEMENT_CACHE_SIZE = 256;
