@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import * as verify from '../packages/verify/dist/src/index.js';
-import { CpuMeter, ROOT, summarize } from './lib.mjs';
+import { CpuMeter, retryOpen, ROOT, summarize } from './lib.mjs';
 import { requestBodies } from './workload.mjs';
 
 const BIN = path.join(ROOT, 'packages/cli/dist/src/bin.js');
@@ -13,7 +13,11 @@ const BIN = path.join(ROOT, 'packages/cli/dist/src/bin.js');
  * Starts `cairn serve` on an ephemeral port and resolves once it prints its URL. With
  * `profileDir`, the child runs under `--cpu-prof` (the profile is written when it exits).
  */
-export async function startCairn({ janitor, dataDir, databaseUrl, schema, profileDir, env = {} }) {
+export function startCairn(options) {
+  return retryOpen('the server', () => startCairnOnce(options));
+}
+
+async function startCairnOnce({ janitor, dataDir, databaseUrl, schema, profileDir, env = {} }) {
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const args = [...nodeArgs, BIN, 'serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--log-level', 'warn'];
   if (databaseUrl) args.push('--database-url', databaseUrl);

@@ -213,28 +213,87 @@ export class CpuMeter {
 
 /**
  * Counts the SQL statements `fn` sends to the store, by wrapping the drivers' entry points in
- * this process (pg.Client#query; better-sqlite3's prepare, which Kysely calls once per query)
- * while `fn` runs. Not used while timing. Returns { statements, texts }.
+ * this process while `fn` runs: pg.Client#query, and the execution methods of better-sqlite3's
+ * Statement (run/all/get/iterate) — not `prepare`, which the store's statement cache skips for
+ * statements it has seen. Not used while timing. Returns { statements, texts }.
  */
 export async function countStatements(fn) {
   const pg = (await import('pg')).default;
   const { default: Sqlite } = await import('better-sqlite3');
   const texts = [];
   const pgQuery = pg.Client.prototype.query;
-  const sqlitePrepare = Sqlite.prototype.prepare;
+  const probe = new Sqlite(':memory:');
+  const statementProto = Object.getPrototypeOf(probe.prepare('select 1'));
+  probe.close();
+  const methods = ['run', 'all', 'get', 'iterate'];
+  const originals = Object.fromEntries(methods.map((m) => [m, statementProto[m]]));
   pg.Client.prototype.query = function (q, ...rest) {
     texts.push(typeof q === 'string' ? q : q?.text);
     return pgQuery.call(this, q, ...rest);
   };
-  Sqlite.prototype.prepare = function (source, ...rest) {
-    texts.push(source);
-    return sqlitePrepare.call(this, source, ...rest);
-  };
+  for (const m of methods) {
+    statementProto[m] = function (...args) {
+      texts.push(this.source);
+      return originals[m].apply(this, args);
+    };
+  }
   try {
     await fn();
   } finally {
     pg.Client.prototype.query = pgQuery;
-    Sqlite.prototype.prepare = sqlitePrepare;
+    for (const m of methods) statementProto[m] = originals[m];
   }
   return { statements: texts.length, texts: texts.map((t) => String(t).replace(/\s+/g, ' ').slice(0, 100)) };
+}
+
+/** Opens that had to be retried (see `retryOpen`), for the report. */
+export const openRetries = [];
+
+/**
+ * On a PostgreSQL database shared with other people's tests, `Store.open` can fail while another
+ * process drops its own schema: Kysely's Migrator checks for its tables by introspecting every
+ * table of every schema (packages/server/src/store/store.ts `migrate`), and a schema dropped
+ * during that query makes it fail ("schema "…" does not exist"). Such an open is retried (and
+ * recorded); any other error is not.
+ */
+export async function retryOpen(what, fn, { attempts = 4, log } = {}) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await fn();
+    } catch (err) {
+      const text = `${err?.message ?? err}\n${err?.stack ?? ''}`;
+      const m = /schema "[^"]+" does not exist|cache lookup failed for [a-z ]+\d+|could not open relation with OID \d+/.exec(text);
+      if (!m || attempt >= attempts) throw err;
+      openRetries.push({ what, attempt, error: m[0] });
+      (log ?? console.log)(`    opening ${what} failed (${m[0]}: another process dropped a schema during Kysely's introspection); retrying`);
+      await sleep(250 * attempt);
+    }
+  }
+}
+
+/**
+ * A fingerprint of the built code the bench runs (every file under packages/* /dist: path, size,
+ * mtime). The working tree is shared: if someone rebuilds during a run, child servers started
+ * afterwards run other code than the bench process, and the figures mix versions.
+ */
+export function distFingerprint() {
+  const h = crypto.createHash('sha256');
+  const walk = (dir) => {
+    let list;
+    try {
+      list = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const d of list.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(dir, d.name);
+      if (d.isDirectory()) walk(p);
+      else if (d.name.endsWith('.js')) {
+        const st = fs.statSync(p);
+        h.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
+      }
+    }
+  };
+  for (const pkg of fs.readdirSync(path.join(ROOT, 'packages')).sort()) walk(path.join(ROOT, 'packages', pkg, 'dist'));
+  return h.digest('hex').slice(0, 16);
 }

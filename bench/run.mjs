@@ -5,7 +5,12 @@
 //   (a) raw baseline inserts of the same leaf bytes, same transactions and chunking;
 //   (b) ledger appends through the library at the same batch sizes, and with group commit;
 //   (c) appends over HTTP against the real server (child process), 64 keep-alive clients;
-//   (d) inclusion and consistency proof latency at 1M entries, every timed proof verified.
+//   (d) inclusion and consistency proof latency at 1M entries, every timed proof verified;
+//   (e) lineage trace latency over a synthetic AI factory of 1M entries (10k+ dataset versions,
+//       60k training runs, derivation chains of 12), every answer checked against a model;
+//   (f) OpenLineage ingestion over HTTP (64 / 16 clients) beside the 1-entry append rate of the
+//       same server, and `ingestOpenLineage` in-process;
+//   (g) rollback latency: deploy v2, roll back to v1, through the registry and deployment modules.
 // Writes bench/out/results.json and BENCHMARKS.md. See BENCHMARKS.md for the method.
 //
 // Environment:
@@ -14,14 +19,23 @@
 //   BENCH_STORES=sqlite,postgres  which stores to measure (skipping one is stated in the report)
 //   BENCH_PROFILE=0               skip the extra CPU-profiled server pass after (c)
 //   BENCH_NO_REPORT=1             do not rewrite BENCHMARKS.md (results.json is still written)
+//   BENCH_SECTIONS=trace,openlineage   only these sections (appends,http,profile,proofs,trace,openlineage,rollback;
+//                                 for working on one; the report marks the others as not run)
+//   BENCH_SPLICE=1                with BENCH_SECTIONS (and BENCH_STORES): measure only those and put them
+//                                 into the existing bench/out/results.json in place of the earlier ones,
+//                                 recorded as re-measured (BENCH_SPLICE_REASON says why) in BENCHMARKS.md
+import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import * as server from '../packages/server/dist/src/index.js';
 import { appendLoad, runHttpBench, runHttpCeiling, startCairn } from './http-bench.mjs';
-import { CpuMeter, fsyncProbe, Janitor, machine, randomSuffix, ROOT, sleep } from './lib.mjs';
+import { CpuMeter, distFingerprint, fsyncProbe, Janitor, machine, openRetries, randomSuffix, retryOpen, ROOT, sleep } from './lib.mjs';
 import { printProfile, summarizeProfile } from './profile.mjs';
+import { runTraceBench } from './lineage-bench.mjs';
+import { runOpenLineageBench } from './openlineage-bench.mjs';
 import { runProofBench } from './proof-bench.mjs';
+import { runRollbackBench } from './rollback-bench.mjs';
 import { renderMarkdown, evaluateTargets, printSummary } from './report.mjs';
 import { runStoreBench } from './store-bench.mjs';
 
@@ -29,6 +43,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const DATABASE_URL = process.env.CAIRN_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const STORES = (process.env.BENCH_STORES || 'sqlite,postgres').split(',').map((s) => s.trim()).filter(Boolean);
 const PROFILE = process.env.BENCH_PROFILE !== '0';
+const SECTIONS = new Set((process.env.BENCH_SECTIONS || 'appends,http,profile,proofs,trace,openlineage,rollback').split(',').map((s) => s.trim()).filter(Boolean));
 const OUT_DIR = path.join(ROOT, 'bench', 'out');
 
 const CONFIG = {
@@ -46,6 +61,16 @@ const CONFIG = {
   proofSamples: QUICK ? 1000 : 2000,
   httpProofSamples: QUICK ? 100 : 300,
   profileMs: QUICK ? 3000 : 6000,
+  // (e) the synthetic factory: entries in the log, chains × chainLength dataset versions plus
+  // references, runsPerChain runs per chain; built in transactions of `batch` entries.
+  factory: QUICK
+    ? { entries: 100_000, chains: 100, chainLength: 12, references: 8, runsPerChain: 60, batch: 5000 }
+    : { entries: 1_000_000, chains: 1000, chainLength: 12, references: 40, runsPerChain: 60, batch: 5000 },
+  traceSamplesPerKind: QUICK ? 300 : 2000,
+  httpTraceSamples: QUICK ? 90 : 300,
+  // (f) OpenLineage ingestion
+  olConcurrencies: [64, 16],
+  olInProcessMs: QUICK ? 1500 : 4000,
   ceilingMeasureMs: QUICK ? 2000 : 3000,
   // A shared machine: before each section wait (bounded) for unrelated load to drop below this.
   quietThresholdCores: 0.3,
@@ -111,7 +136,7 @@ async function openFresh(kind, label) {
 }
 
 async function openLedger({ dataDir, schema, databaseUrl }) {
-  const store = await server.Store.open({ databaseUrl, dataDir, schema });
+  const store = await retryOpen(`the store${schema ? ` (${schema})` : ''}`, () => server.Store.open({ databaseUrl, dataDir, schema }), { log });
   try {
     const keyFile = path.join(dataDir, 'keys', 'log-ed25519.pem');
     const { signer } = await server.openLogIdentity(store, { keyFile, dataDir });
@@ -161,8 +186,29 @@ const NOISE = {
   waitForQuiet: () => waitForQuiet(),
 };
 
+const DIST_AT_START = distFingerprint();
+const codeChanges = [];
+
+let currentStore = '';
+
+/** The commit the tree is at, and how many files differ from it (others work in the same tree). */
+function gitHead() {
+  try {
+    const head = execSync('git rev-parse --short HEAD', { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execSync('git status --porcelain --untracked-files=no -- packages', { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().split('\n').filter(Boolean).length;
+    return { head, modifiedFilesInPackages: dirty };
+  } catch {
+    return undefined;
+  }
+}
+
 async function section(result, key, title, fn) {
   log(`  ${title}`);
+  const now = distFingerprint();
+  if (now !== (codeChanges.at(-1)?.fingerprint ?? DIST_AT_START)) {
+    codeChanges.push({ before: `${currentStore ? `${currentStore}: ` : ''}${title}`, at: new Date().toISOString(), fingerprint: now, git: gitHead() });
+    log(`    NB: packages/*/dist changed since the last section (someone rebuilt): servers started from now on run other code than this process`);
+  }
   const t0 = performance.now();
   try {
     const quiet = await waitForQuiet();
@@ -171,7 +217,7 @@ async function section(result, key, title, fn) {
     else result[`${key}Quiet`] = quiet;
   } catch (err) {
     result[key] = { error: err.stack || String(err) };
-    sectionErrors.push(`${title}: ${String(err.message).split('\n').filter(Boolean).slice(0, 2).join(' ')}`);
+    sectionErrors.push(`${currentStore ? `${currentStore}: ` : ''}${title}: ${String(err.message).split('\n').filter(Boolean).slice(0, 2).join(' ')}`);
     log(`    FAILED: ${err.stack || err}`);
   }
   log(`    (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
@@ -179,9 +225,10 @@ async function section(result, key, title, fn) {
 
 async function benchStore(kind) {
   const result = { store: kind };
+  currentStore = kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
   log(`\n== ${kind === 'sqlite' ? 'SQLite (embedded, WAL, synchronous=FULL)' : `PostgreSQL (${server.redactUrl(DATABASE_URL)})`} ==`);
 
-  await section(result, 'appends', '(a) raw baseline vs (b) ledger appends, in-process', async () => {
+  if (SECTIONS.has('appends')) await section(result, 'appends', '(a) raw baseline vs (b) ledger appends, in-process', async () => {
     const place = await openFresh(kind, 'ab');
     let store;
     try {
@@ -205,7 +252,7 @@ async function benchStore(kind) {
     }
   });
 
-  await section(result, 'http', `(c) appends over HTTP, ${CONFIG.concurrency} keep-alive clients`, async () => {
+  if (SECTIONS.has('http')) await section(result, 'http', `(c) appends over HTTP, ${CONFIG.concurrency} keep-alive clients`, async () => {
     const place = await openFresh(kind, 'http');
     try {
       return await runHttpBench({
@@ -222,7 +269,7 @@ async function benchStore(kind) {
     }
   });
 
-  if (PROFILE) {
+  if (PROFILE && SECTIONS.has('profile')) {
     await section(result, 'profile', '(c′) CPU profile of the server under the 1-entry HTTP load (separate pass; not a headline figure)', async () => {
       const place = await openFresh(kind, 'prof');
       const profileDir = path.join(OUT_DIR, 'profiles', kind);
@@ -252,7 +299,7 @@ async function benchStore(kind) {
     });
   }
 
-  await section(result, 'proofs', `(d) proofs at ${CONFIG.proofEntries.toLocaleString('en-US')} entries`, async () => {
+  if (SECTIONS.has('proofs')) await section(result, 'proofs', `(d) proofs at ${CONFIG.proofEntries.toLocaleString('en-US')} entries`, async () => {
     const place = await openFresh(kind, 'proof');
     let store;
     try {
@@ -273,6 +320,51 @@ async function benchStore(kind) {
       });
     } finally {
       await release(place, store);
+    }
+  });
+
+  if (SECTIONS.has('trace')) await section(result, 'trace', `(e) lineage traces over a ${CONFIG.factory.entries.toLocaleString('en-US')}-entry factory`, async () => {
+    const place = await openFresh(kind, 'trace');
+    try {
+      return await runTraceBench({
+        server,
+        janitor,
+        ...place,
+        factory: CONFIG.factory,
+        samples: CONFIG.traceSamplesPerKind,
+        httpSamples: CONFIG.httpTraceSamples,
+        log,
+        noise: NOISE,
+      });
+    } finally {
+      await release(place);
+    }
+  });
+
+  if (SECTIONS.has('openlineage')) await section(result, 'openlineage', `(f) OpenLineage ingestion, over HTTP (${CONFIG.olConcurrencies.join(' / ')} clients) and in-process`, async () => {
+    const place = await openFresh(kind, 'ol');
+    try {
+      return await runOpenLineageBench({
+        server,
+        janitor,
+        ...place,
+        concurrencies: CONFIG.olConcurrencies,
+        inProcessMs: CONFIG.olInProcessMs,
+        warmMs: CONFIG.httpWarmMs,
+        measureMs: CONFIG.httpMeasureMs,
+        log,
+        noise: NOISE,
+      });
+    } finally {
+      await release(place);
+    }
+  });
+  if (SECTIONS.has('rollback')) await section(result, 'rollback', '(g) rollback latency through the registry and deployment modules', async () => {
+    const place = await openFresh(kind, 'rollback');
+    try {
+      return await runRollbackBench({ ...place, cycles: QUICK ? 50 : 200 });
+    } finally {
+      await release(place);
     }
   });
   return result;
@@ -304,16 +396,18 @@ async function main() {
     );
   }
 
-  const results = {
+  let results = {
     date: started.toISOString(),
+    git: gitHead(),
     quick: QUICK,
     config: CONFIG,
+    sections: [...SECTIONS],
     machine: m,
     postgres: { url: server.redactUrl(DATABASE_URL), ...pgInfo },
     stores: {},
   };
   log('\n== HTTP ceiling of this machine: the same load generator against servers that do nothing ==');
-  await section(results, 'httpCeiling', `(c0) ${CONFIG.concurrency} keep-alive clients vs a null node:http server and a bare Fastify server`, () =>
+  if (SECTIONS.has('http')) await section(results, 'httpCeiling', `(c0) ${CONFIG.concurrency} keep-alive clients vs a null node:http server and a bare Fastify server`, () =>
     runHttpCeiling({ janitor, concurrency: CONFIG.concurrency, warmMs: 500, measureMs: CONFIG.ceilingMeasureMs, log }),
   );
   for (const kind of ['sqlite', 'postgres']) {
@@ -331,6 +425,12 @@ async function main() {
   results.durationSeconds = (Date.now() - started.getTime()) / 1000;
   results.targets = evaluateTargets(results);
   results.errors = sectionErrors;
+  results.openRetries = openRetries;
+  const distAtEnd = distFingerprint();
+  if (distAtEnd !== (codeChanges.at(-1)?.fingerprint ?? DIST_AT_START)) codeChanges.push({ before: 'the end of the run', at: new Date().toISOString(), fingerprint: distAtEnd });
+  results.code = { distAtStart: DIST_AT_START, changes: codeChanges };
+
+  if (process.env.BENCH_SPLICE === '1') results = spliceInto(results);
 
   fs.mkdirSync(OUT_DIR, { recursive: true });
   fs.writeFileSync(path.join(OUT_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -341,10 +441,54 @@ async function main() {
     banner([`PostgreSQL WAS UNREACHABLE (${pgInfo.error}): no PostgreSQL figures in this run.`]);
     process.exitCode = 3;
   }
+  if (codeChanges.length > 0) {
+    banner([`The built code (packages/*/dist) CHANGED during this run (${codeChanges.length}×, first before ${codeChanges[0].before}):`, 'figures may mix versions; run again on a quiet tree.']);
+  }
   if (sectionErrors.length > 0) {
     banner(['Some measurements FAILED:', ...sectionErrors]);
     process.exitCode = 1;
   }
+}
+
+/**
+ * BENCH_SPLICE=1: the sections just measured replace the same sections of the existing
+ * bench/out/results.json (same stores only); the rest of that run stays as it was. The report
+ * lists every re-measured section with its time and reason.
+ */
+function spliceInto(fresh) {
+  const file = path.join(OUT_DIR, 'results.json');
+  const base = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (base.quick !== fresh.quick) throw new Error('BENCH_SPLICE: the existing results.json is from a run of the other mode (QUICK vs full)');
+  base.resplices ??= [];
+  for (const [kind, res] of Object.entries(fresh.stores)) {
+    if (res.skipped || res.unreachable) continue;
+    for (const key of [...SECTIONS]) {
+      if (!(key in res)) continue;
+      base.stores[kind][key] = res[key];
+      base.resplices.push({
+        store: kind,
+        section: key,
+        at: fresh.date,
+        reason: process.env.BENCH_SPLICE_REASON || 'not given',
+        error: res[key]?.error ? String(res[key].error).split('\n')[0] : undefined,
+        git: fresh.git,
+        code: fresh.code,
+      });
+    }
+  }
+  base.openRetries = [...(base.openRetries ?? []), ...(fresh.openRetries ?? [])];
+  base.targets = evaluateTargets(base);
+  // Failures: those of the merged result, recomputed.
+  const titles = { appends: '(a)/(b) appends', http: '(c) HTTP', profile: '(c′) profile', proofs: '(d) proofs', trace: '(e) traces', openlineage: '(f) OpenLineage', rollback: '(g) rollback' };
+  base.errors = [];
+  for (const [kind, res] of Object.entries(base.stores)) {
+    for (const [key, title] of Object.entries(titles)) {
+      if (res?.[key]?.error) base.errors.push(`${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: ${title}: ${String(res[key].error).split('\n').filter(Boolean).slice(0, 2).join(' ')}`);
+    }
+  }
+  sectionErrors.length = 0;
+  sectionErrors.push(...base.errors);
+  return base;
 }
 
 // A closed stdout (e.g. `npm run bench | head`) must not skip the cleanup.
