@@ -67,7 +67,7 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const policies = new PolicyRegistry(store, ledger);
     const alerts = new Alerts(store);
     const breakGlass = new BreakGlass(store, ledger, policies, alerts);
-    const oidc = config.oidc ?? (config.oidcConfigFile ? await OidcVerifier.create(parseOidcConfig(readConfigFile(config.oidcConfigFile), config.oidcConfigFile)) : undefined);
+    const oidc = config.oidc ?? (config.oidcConfigFile ? await asConfiguration(() => OidcVerifier.create(parseOidcConfig(readConfigFile(config.oidcConfigFile!), config.oidcConfigFile!))) : undefined);
     const authenticator = new Authenticator(tokens, breakGlass, oidc);
     const datasets = new Datasets(store, ledger, policies);
     const runs = new Runs(store, ledger, policies, datasets);
@@ -76,7 +76,7 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const services: Services = { store, ledger, tokens, policies, breakGlass, alerts, authenticator, datasets, runs, registry, deployments };
 
     const policyFile = config.policyFile ?? examplePolicyPath();
-    await policies.bootstrap(readConfigFile(policyFile), path.basename(policyFile));
+    await asConfiguration(() => policies.bootstrap(readConfigFile(policyFile), path.basename(policyFile)));
     const adminTokenFile = await bootstrapAdminToken(tokens, config.dataDir);
 
     const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
@@ -108,6 +108,18 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
   } catch (err) {
     await store.close();
     throw err;
+  }
+}
+
+/** A configuration the server cannot start with is the operator's to fix, not a crash. */
+async function asConfiguration<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ConfigurationError) throw err;
+    const e = err as Error & { details?: { issues?: { file: string; line: number; column: number; path: string; message: string }[] } };
+    const issues = e.details?.issues?.map((i) => `\n  ${i.file}:${i.line}:${i.column}: ${i.path}: ${i.message}`).join('') ?? '';
+    throw new ConfigurationError(`${e.message}${issues}`, { cause: err });
   }
 }
 
