@@ -20,8 +20,7 @@ export async function retire(ctx: DeploymentContext, principal: Principal, id: s
       actor: actorOf(principal),
       entries: [{ kind: 'deployment.retired', subject: nodeKey('deployment', id), body: { id, model: found.model, versionId: found.versionId, zone: found.zone, environment: found.environment, reason } }],
       apply: async (trx, [entry]) => {
-        let q = trx.selectFrom('deployments').selectAll().where('id', '=', id);
-        if (ctx.store.dialect === 'postgres') q = q.forUpdate();
+        const q = ctx.store.forUpdate(trx.selectFrom('deployments').selectAll().where('id', '=', id));
         const row = await q.executeTakeFirstOrThrow();
         requireActive({ id, state: row.state });
         await trx.updateTable('deployments').set({ state: 'retired', ended_at: entry!.entry.time }).where('id', '=', id).execute();

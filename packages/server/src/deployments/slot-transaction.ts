@@ -59,8 +59,7 @@ export interface Expected {
  * time. Two writers of one slot therefore cannot both supersede the same deployment.
  */
 export async function recheck(trx: Kysely<Database>, store: Store, expected: Expected, at: string): Promise<VersionFacts> {
-  let model = trx.selectFrom('models').select(['name', 'use_case']).where('name', '=', expected.slot.model);
-  if (store.dialect === 'postgres') model = model.forUpdate();
+  const model = store.forUpdate(trx.selectFrom('models').select(['name', 'use_case']).where('name', '=', expected.slot.model));
   const modelRow = await model.executeTakeFirst();
   const policy = await trx.selectFrom('policy_versions').select('hash').where('status', '=', 'active').executeTakeFirst();
   if (policy?.hash !== expected.policy.hash) throw new StaleSlot('the active policy changed');

@@ -111,16 +111,8 @@ export class PolicyRegistry {
         await trx
           .insertInto('policy_versions')
           .values({
-            id,
-            hash: policy.hash,
-            source,
+            ...proposalRow({ id, policy, diff, baseHash: null, reason: 'bootstrap', by: SYSTEM_ACTOR.id, at: now, index: entry!.index }),
             status: 'active',
-            base_hash: null,
-            diff: JSON.stringify(diff),
-            reason: 'bootstrap',
-            proposed_by: SYSTEM_ACTOR.id,
-            proposed_at: now,
-            proposal_index: entry!.index,
             decided_by: SYSTEM_ACTOR.id,
             decided_at: now,
             decision_reason: `bootstrap from ${file}`,
@@ -151,22 +143,7 @@ export class PolicyRegistry {
       apply: async (trx, [entry]) => {
         await trx
           .insertInto('policy_versions')
-          .values({
-            id,
-            hash: policy.hash,
-            source,
-            status: 'proposed',
-            base_hash: current?.policy.hash ?? null,
-            diff: JSON.stringify(diff),
-            reason,
-            proposed_by: actor.id,
-            proposed_at: entry!.entry.time,
-            proposal_index: entry!.index,
-            decided_by: null,
-            decided_at: null,
-            decision_reason: null,
-            decision_index: null,
-          })
+          .values(proposalRow({ id, policy, diff, baseHash: current?.policy.hash ?? null, reason, by: actor.id, at: entry!.entry.time, index: entry!.index }))
           .execute();
       },
     });
@@ -240,6 +217,26 @@ export class PolicyRegistry {
     if (status) q = q.where('status', '=', status);
     return (await q.execute()).map(toVersion);
   }
+}
+
+/** The row of a proposed pack; activation fills in the decision columns. */
+function proposalRow(p: { id: string; policy: LoadedPolicy; diff: readonly PolicyChange[]; baseHash: string | null; reason: string; by: string; at: string; index: number }): PolicyVersionTable {
+  return {
+    id: p.id,
+    hash: p.policy.hash,
+    source: p.policy.source,
+    status: 'proposed',
+    base_hash: p.baseHash,
+    diff: JSON.stringify(p.diff),
+    reason: p.reason,
+    proposed_by: p.by,
+    proposed_at: p.at,
+    proposal_index: p.index,
+    decided_by: null,
+    decided_at: null,
+    decision_reason: null,
+    decision_index: null,
+  };
 }
 
 function newId(): string {

@@ -114,8 +114,7 @@ export class Appender {
     let committed: CompactRange | undefined;
     try {
       await this.#store.writeTransaction(async (trx) => {
-        let head = trx.selectFrom('log_head').select(['size', 'last_time']).where('id', '=', 1);
-        if (this.#store.dialect === 'postgres') head = head.forUpdate();
+        const head = this.#store.forUpdate(trx.selectFrom('log_head').select(['size', 'last_time']).where('id', '=', 1));
         const { size, last_time } = await head.executeTakeFirstOrThrow();
         let range = await this.#rangeAt(trx, Number(size));
         let lastTime = last_time;

@@ -287,9 +287,7 @@ export class Datasets {
   }
 
   async #lockedRow(trx: Kysely<Database>, digest: string): Promise<DatasetVersionTable> {
-    let q = trx.selectFrom('dataset_versions').selectAll().where('digest', '=', digest);
-    if (this.#store.dialect === 'postgres') q = q.forUpdate();
-    return q.executeTakeFirstOrThrow();
+    return this.#store.forUpdate(trx.selectFrom('dataset_versions').selectAll().where('digest', '=', digest)).executeTakeFirstOrThrow();
   }
 
   async #transition(actor: Actor, dataset: DatasetVersion, to: DatasetState, reason: string, extra: JsonObject): Promise<void> {

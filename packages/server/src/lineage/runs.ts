@@ -192,9 +192,7 @@ export class Runs {
         },
       ],
       apply: async (trx, [entry]) => {
-        let q = trx.selectFrom('training_runs').select('state').where('id', '=', id);
-        if (this.#store.dialect === 'postgres') q = q.forUpdate();
-        const row = await q.executeTakeFirstOrThrow();
+        const row = await this.#store.forUpdate(trx.selectFrom('training_runs').select('state').where('id', '=', id)).executeTakeFirstOrThrow();
         if (row.state !== 'running') throw new CairnError('invalid_state', `run ${id} is ${row.state}`, { details: { state: row.state, allowed: [] } });
         await trx
           .updateTable('training_runs')

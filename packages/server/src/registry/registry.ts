@@ -347,9 +347,7 @@ export class Registry {
   }
 
   async #locked(trx: Kysely<Database>, id: string): Promise<ModelVersionTable> {
-    let q = trx.selectFrom('model_versions').selectAll().where('id', '=', id);
-    if (this.#store.dialect === 'postgres') q = q.forUpdate();
-    const row = await q.executeTakeFirst();
+    const row = await this.#store.forUpdate(trx.selectFrom('model_versions').selectAll().where('id', '=', id)).executeTakeFirst();
     if (!row) throw new CairnError('model_version_not_found', `no model version ${id}`);
     return row;
   }

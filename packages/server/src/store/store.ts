@@ -121,6 +121,14 @@ export class Store {
     });
   }
 
+  /**
+   * Locks the rows a read-then-write checks, so concurrent writers are serialised: `FOR UPDATE` on
+   * PostgreSQL; on SQLite the write transaction (BEGIN IMMEDIATE) already excludes other writers.
+   */
+  forUpdate<Q extends { forUpdate(): Q }>(query: Q): Q {
+    return this.dialect === 'postgres' ? query.forUpdate() : query;
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }

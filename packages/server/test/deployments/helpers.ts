@@ -2,14 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
-import type { Role } from '../../src/auth/permissions.js';
-import { SYSTEM_ACTOR } from '../../src/auth/principal.js';
 import type { AdmissionOptions } from '../../src/deployments/index.js';
 import type { Actor } from '../../src/ledger/entry.js';
 import { addEdge, addNode } from '../../src/lineage/graph.js';
-import { openCairn, type Cairn } from '../../src/server.js';
+import type { Cairn } from '../../src/server.js';
 import type { Database, ModelVersionState } from '../../src/store/schema.js';
-import type { RunningCairn } from '../helpers/cairn.js';
+import { startCairn, type RunningCairn } from '../helpers/cairn.js';
 import { digestOf } from '../helpers/lineage.js';
 import type { StoreLocation } from '../helpers/stores.js';
 
@@ -108,48 +106,9 @@ export async function updateVersion(cairn: Cairn, id: string, set: { state?: Mod
   });
 }
 
-/** A real server on loopback, as helpers/cairn.ts starts one, with admission settings. */
-export async function startCairnWith(location: StoreLocation, admission: AdmissionOptions): Promise<RunningCairn> {
-  const cairn = await openCairn({
-    dataDir: location.dataDir,
-    databaseUrl: location.databaseUrl,
-    databaseSchema: location.schema,
-    host: '127.0.0.1',
-    port: 0,
-    checkpointIntervalMs: 60_000,
-    bodyLimit: 1024 * 1024,
-    logLevel: 'silent',
-    admission,
-  });
-  const url = await cairn.app.fastify.listen({ host: '127.0.0.1', port: 0 });
-  const adminToken = fs.readFileSync(path.join(location.dataDir, 'admin-token'), 'utf8').trim();
-  let n = 0;
-  return {
-    cairn,
-    url,
-    adminToken,
-    close: () => cairn.close(),
-    async token(roles: readonly Role[], principal?: string) {
-      n += 1;
-      return (await cairn.tokens.issue(SYSTEM_ACTOR, { principal: principal ?? `q${n}`, type: 'service', roles })).token;
-    },
-    async request(method, urlPath, options = {}) {
-      const headers: Record<string, string> = { ...(options.headers ?? {}) };
-      const token = options.token === undefined ? adminToken : options.token;
-      if (token !== null) headers['authorization'] = `Bearer ${token}`;
-      const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-      if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-      const res = await fetch(url + urlPath, { method, headers, body: body ?? null });
-      const text = await res.text();
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      return { status: res.status, body: parsed, text, headers: res.headers };
-    },
-  };
+/** A real server on loopback (helpers/cairn.ts) with admission settings. */
+export function startCairnWith(location: StoreLocation, admission: AdmissionOptions): Promise<RunningCairn> {
+  return startCairn(location, { admission });
 }
 
 /** Entries of one kind, in order. */

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Permission, Role } from '../../src/auth/permissions.js';
 import { SYSTEM_ACTOR } from '../../src/auth/principal.js';
+import type { AdmissionOptions } from '../../src/deployments/index.js';
 import { openCairn, type Cairn } from '../../src/server.js';
 import type { StoreLocation } from './stores.js';
 
@@ -16,7 +17,7 @@ export interface RunningCairn {
 }
 
 /** A real server on a loopback port over the given store location. */
-export async function startCairn(location: StoreLocation, overrides: { checkpointIntervalMs?: number; bodyLimit?: number } = {}): Promise<RunningCairn> {
+export async function startCairn(location: StoreLocation, overrides: { checkpointIntervalMs?: number; bodyLimit?: number; admission?: AdmissionOptions } = {}): Promise<RunningCairn> {
   const cairn = await openCairn({
     dataDir: location.dataDir,
     databaseUrl: location.databaseUrl,
@@ -26,6 +27,7 @@ export async function startCairn(location: StoreLocation, overrides: { checkpoin
     checkpointIntervalMs: overrides.checkpointIntervalMs ?? 60_000,
     bodyLimit: overrides.bodyLimit ?? 1024 * 1024,
     logLevel: 'silent',
+    ...(overrides.admission ? { admission: overrides.admission } : {}),
   });
   const url = await cairn.app.fastify.listen({ host: '127.0.0.1', port: 0 });
   const adminToken = fs.readFileSync(path.join(location.dataDir, 'admin-token'), 'utf8').trim();
