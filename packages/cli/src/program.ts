@@ -4,6 +4,7 @@ import { lineageCommands } from './commands/lineage.js';
 import { logCommand } from './commands/log.js';
 import { policyCommands } from './commands/policy.js';
 import { registryCommands } from './commands/registry.js';
+import { exportCommands } from './commands/exports.js';
 import { serveCommand } from './commands/serve.js';
 import { DEFAULT_URL } from './connection.js';
 
@@ -40,5 +41,6 @@ Examples:
   policyCommands(program);
   lineageCommands(program);
   registryCommands(program);
+  exportCommands(program);
   return program;
 }

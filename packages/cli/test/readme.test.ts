@@ -74,4 +74,9 @@ describe('README examples run as written', () => {
   it('A model to production', () => {
     for (const block of section('A model to production')) runBlock(block);
   });
+  it('Compliance packages', () => {
+    for (const block of section('Compliance packages')) runBlock(block);
+    const listing = fs.readdirSync(path.join(workdir, 'examiner'));
+    for (const name of ['VERIFY.md', 'report.html', 'manifest.json', 'manifest.sig', 'checkpoint', 'entries', 'evidence', 'keys']) assert.ok(listing.includes(name), name);
+  });
 });

@@ -16,6 +16,7 @@ import { IdentityApi } from './identity.js';
 import { LineageApi } from './lineage.js';
 import { PolicyApi } from './policy.js';
 import { RegistryApi } from './registry.js';
+import { ExportsApi } from './exports.js';
 import { Transport } from './transport.js';
 import { MemoryTrustStore, type TrustStore, type TrustedLog } from './trust-store.js';
 
@@ -82,6 +83,8 @@ export class CairnClient {
   readonly lineage: LineageApi;
   /** Models, versions, evidence, validation, reviews, waivers. */
   readonly registry: RegistryApi;
+  /** Compliance packages: build and download one, past exports. */
+  readonly exports: ExportsApi;
   readonly #http: Transport;
   readonly #trust: TrustStore;
   #pinnedKey: string | undefined;
@@ -95,6 +98,7 @@ export class CairnClient {
     this.policy = new PolicyApi(this.#http);
     this.lineage = new LineageApi(this.#http);
     this.registry = new RegistryApi(this.#http);
+    this.exports = new ExportsApi(this.#http);
   }
 
   /**

@@ -20,7 +20,8 @@ export type VerificationCode =
   | 'fork_detected'
   | 'key_changed'
   | 'origin_mismatch'
-  | 'response_invalid';
+  | 'response_invalid'
+  | 'package_incomplete';
 
 /** What the server returned does not verify: the client must not trust it. */
 export class CairnVerificationError extends Error {

@@ -4,6 +4,8 @@ export { IdentityApi } from './identity.js';
 export { PolicyApi } from './policy.js';
 export { LineageApi } from './lineage.js';
 export { RegistryApi } from './registry.js';
+export { ExportsApi } from './exports.js';
+export type { DownloadedExport, ExportRecord, ExportRequest, ExportScope } from './exports.js';
 export type { Model, ModelVersion, VersionDossier } from './registry.js';
 export type { DatasetRegistration, DatasetVersion, ManifestObjectInput, RunStart, Trace, TraceNode, TrainingRun } from './lineage.js';
 export { CairnApiError, CairnConnectionError, CairnVerificationError } from './errors.js';

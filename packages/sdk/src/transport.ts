@@ -12,7 +12,9 @@ export class Transport {
     this.#timeoutMs = timeoutMs;
   }
 
-  async request(method: string, path: string, body?: unknown): Promise<Response> {
+  /** `timeoutMs: null` waits as long as the server keeps sending (a large export); the default is the client's timeout. */
+  async request(method: string, path: string, body?: unknown, options: { timeoutMs?: number | null } = {}): Promise<Response> {
+    const timeoutMs = options.timeoutMs === undefined ? this.#timeoutMs : options.timeoutMs;
     const headers: Record<string, string> = {};
     if (this.#token) headers['authorization'] = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -21,7 +23,7 @@ export class Transport {
         method,
         headers,
         body: body === undefined ? null : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: timeoutMs === null ? null : AbortSignal.timeout(timeoutMs),
       });
     let res: Response;
     try {

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Alerts } from './alerts/alerts.js';
 import { ConfigurationError } from './errors/configuration-error.js';
 import { Deployments } from './deployments/deployments.js';
+import { Exports } from './exports/exporter.js';
 import { parseAdmissionConfig, type AdmissionOptions } from './deployments/admission/admission-config.js';
 import { Authenticator, type JwtVerifier } from './auth/authenticator.js';
 import { OidcVerifier, parseOidcConfig } from './auth/oidc.js';
@@ -73,7 +74,8 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const runs = new Runs(store, ledger, policies, datasets);
     const registry = new Registry(store, ledger, policies, runs);
     const deployments = new Deployments(store, ledger, policies, config.admission ?? (config.admissionConfigFile ? readAdmissionConfig(config.admissionConfigFile) : {}));
-    const services: Services = { store, ledger, tokens, policies, breakGlass, alerts, authenticator, datasets, runs, registry, deployments };
+    const exports = new Exports(store, ledger);
+    const services: Services = { store, ledger, tokens, policies, breakGlass, alerts, authenticator, datasets, runs, registry, deployments, exports };
 
     const policyFile = config.policyFile ?? examplePolicyPath();
     await asConfiguration(() => policies.bootstrap(readConfigFile(policyFile), path.basename(policyFile)));

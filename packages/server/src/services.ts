@@ -2,6 +2,7 @@ import type { Alerts } from './alerts/alerts.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { TokenService } from './auth/tokens.js';
 import type { Deployments } from './deployments/deployments.js';
+import type { Exports } from './exports/exporter.js';
 import type { BreakGlass } from './governance/break-glass.js';
 import type { PolicyRegistry } from './governance/policy-registry.js';
 import type { Ledger } from './ledger/ledger.js';
@@ -23,4 +24,5 @@ export interface Services {
   readonly runs: Runs;
   readonly registry: Registry;
   readonly deployments: Deployments;
+  readonly exports: Exports;
 }

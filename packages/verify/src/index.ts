@@ -24,3 +24,4 @@ export { manifestDigest, canonicalManifest } from './manifest.js';
 export type { ManifestObject } from './manifest.js';
 export { pae, verifyEnvelope } from './dsse.js';
 export type { DsseEnvelope } from './dsse.js';
+export { TAR_BLOCK, TAR_RECORD, TAR_MAX_SIZE, tarHeader, tarPadding, tarEnd } from './tar.js';

@@ -28,6 +28,16 @@ export function logCommand(program: Command): void {
     );
 
   log
+    .command('key')
+    .description("the log's verifier key (C2SP note verifier key): publish it, and give it to examiners for cairn-verify --key")
+    .action(
+      run(program, async (g) => {
+        const k = await connect(g).key();
+        emit(g, k, () => k.verifierKey);
+      }),
+    );
+
+  log
     .command('entry')
     .description('fetch entry N; check that its leaf hash is the hash of its canonical bytes')
     .argument('<index>', 'entry index (0-based)', parseIndex)

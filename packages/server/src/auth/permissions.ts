@@ -42,6 +42,8 @@ export const PERMISSIONS = [
   'deploy:read', // deployments and their history
   'deploy:write', // deploy, roll back, retire a deployment
   'admission:review', // the Kubernetes admission webhook
+  'export:create', // build a compliance package (recorded with its scope and reason)
+  'export:read', // the record of past exports
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -50,15 +52,15 @@ const REVIEWER: readonly Permission[] = [...EVERYONE, 'model:review'];
 
 /** What each role may do. Separation of duties is enforced on top of this, per decision. */
 export const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: [...EVERYONE, 'log:append', 'log:checkpoint', 'tokens:manage', 'policy:propose', 'alerts:read', 'metrics:read', 'lineage:write', 'dataset:register', 'run:write', 'model:write', 'model:govern', 'deploy:write', 'admission:review'],
+  admin: [...EVERYONE, 'log:append', 'log:checkpoint', 'tokens:manage', 'policy:propose', 'alerts:read', 'metrics:read', 'lineage:write', 'dataset:register', 'run:write', 'model:write', 'model:govern', 'deploy:write', 'admission:review', 'export:create', 'export:read'],
   steward: [...EVERYONE, 'log:append', 'policy:propose', 'lineage:write', 'dataset:register', 'dataset:certify'],
   engineer: [...EVERYONE, 'log:append', 'lineage:write', 'dataset:register', 'run:write', 'model:write'],
   'reviewer:business': REVIEWER,
   'reviewer:security': [...REVIEWER, 'alerts:read'],
-  'reviewer:compliance': [...REVIEWER, 'policy:approve', 'alerts:read', 'model:govern'],
+  'reviewer:compliance': [...REVIEWER, 'policy:approve', 'alerts:read', 'model:govern', 'export:create', 'export:read'],
   'reviewer:model-risk': [...REVIEWER, 'model:govern'],
   operator: [...EVERYONE, 'log:append', 'log:checkpoint', 'metrics:read', 'deploy:write', 'admission:review'],
-  auditor: [...EVERYONE, 'alerts:read', 'metrics:read'],
+  auditor: [...EVERYONE, 'alerts:read', 'metrics:read', 'export:create', 'export:read'],
   service: ['self:read', 'log:read', 'log:append', 'placement:check', 'policy:read', 'lineage:read', 'lineage:write', 'dataset:register', 'run:write', 'model:write', 'deploy:read', 'admission:review'],
 };
 

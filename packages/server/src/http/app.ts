@@ -8,6 +8,7 @@ import { installMetrics } from './metrics.js';
 import { breakGlassRoutes } from './routes/break-glass.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { entryRoutes } from './routes/entries.js';
+import { exportRoutes } from './routes/exports.js';
 import { identityRoutes } from './routes/identity.js';
 import { lineageRoutes } from './routes/lineage.js';
 import { logRoutes } from './routes/log.js';
@@ -78,6 +79,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registryRoutes(fastify, options.services);
   deploymentRoutes(fastify, options.services);
   openLineageRoutes(fastify, options.services);
+  exportRoutes(fastify, options.services);
   await fastify.ready();
   return { fastify, authFailures, routes };
 }

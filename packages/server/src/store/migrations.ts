@@ -383,6 +383,28 @@ export function migrations(dialect: StoreDialect): MigrationProvider {
         await db.schema.createIndex('deployments_zone').on('deployments').columns(['zone', 'environment', 'model', 'started_at']).execute();
       },
     },
+    '0006_exports': {
+      async up(db: Kysely<unknown>) {
+        // Scopes by subject (`--subject KIND:ID`, a model's lineage) read entries by subject.
+        await db.schema.createIndex('log_entries_subject').on('log_entries').column('subject').execute();
+        await db.schema
+          .createTable('exports')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('requested_by', 'text', (c) => c.notNull())
+          .addColumn('requested_at', 'text', (c) => c.notNull())
+          .addColumn('request_index', int64, (c) => c.notNull())
+          .addColumn('checkpoint_size', int64, (c) => c.notNull())
+          .addColumn('entries', int64, (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('sha256', 'text')
+          .addColumn('size', int64)
+          .addColumn('completion_index', int64)
+          .addColumn('error', 'text')
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

@@ -20,6 +20,7 @@ export interface Database {
   approvals: ApprovalTable;
   waivers: WaiverTable;
   deployments: DeploymentTable;
+  exports: ExportTable;
   ol_events: OlEventTable;
   ol_namespaces: OlNamespaceTable;
   ol_jobs: OlJobTable;
@@ -412,4 +413,22 @@ export interface DeploymentTable {
   ended_at: string | null;
   rollback_of: string | null;
   ledger_index: number;
+}
+
+/** A compliance package: requested (ledgered) before it is built, completed with its digest after. */
+export interface ExportTable {
+  id: string;
+  /** The scope as JSON. */
+  scope: string;
+  reason: string;
+  requested_by: string;
+  requested_at: string;
+  request_index: number;
+  checkpoint_size: number;
+  entries: number;
+  state: 'building' | 'completed' | 'failed';
+  sha256: string | null;
+  size: number | null;
+  completion_index: number | null;
+  error: string | null;
 }
