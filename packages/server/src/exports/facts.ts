@@ -109,6 +109,7 @@ export interface ModelFact {
   readonly description: string;
   readonly createdBy: string;
   readonly createdAt: string;
+  /** -1 when the model's registration is not in the package (a time or subject scope that starts later). */
   readonly ledgerIndex: number;
   /** The versions in scope (one for a `model` scope). */
   readonly versions: readonly VersionFact[];
