@@ -11,9 +11,9 @@ const CHUNK = 500;
 /**
  * The ledger indices in a scope, below `size` (the package's checkpoint), ascending.
  *
- * - model: the model, the version, its deployments and the rollbacks away from them, everything
- *   upstream in its lineage (runs, datasets and their ancestors), and the policy versions in force
- *   from the first to the last of those entries;
+ * - model: the model, the version, its deployments and what ended each (a newer deployment or a
+ *   rollback), everything upstream in its lineage (runs, datasets and their ancestors), and the
+ *   policy versions in force from the first to the last of those entries;
  * - time: every entry with from ≤ time < to (entry times never decrease with the index);
  * - subject: every entry whose subject is exactly that.
  */
@@ -39,9 +39,22 @@ async function modelScope(db: Kysely<Database>, model: string, version: string, 
   for (const n of graph.nodes) {
     if (n.direction !== 'downstream' || n.kind === 'deployment') subjects.add(n.key);
   }
-  // Deployments of the version, and rollbacks that replaced one of them with an earlier version.
-  const deployed = await db.selectFrom('deployments').select('id').where('version_id', '=', v.id).execute();
-  for (const d of deployed) subjects.add(`deployment:${d.id}`);
+  // Deployments of the version, and whatever ended each of them: the rollback away from it, or
+  // the deployment that superseded it in its slot (it started when this one ended).
+  const deployed = await db.selectFrom('deployments').select(['id', 'model', 'zone', 'environment', 'ended_at']).where('version_id', '=', v.id).execute();
+  for (const d of deployed) {
+    subjects.add(`deployment:${d.id}`);
+    if (d.ended_at === null) continue;
+    const successors = await db
+      .selectFrom('deployments')
+      .select('id')
+      .where('model', '=', d.model)
+      .where('zone', '=', d.zone)
+      .where('environment', '=', d.environment)
+      .where('started_at', '=', d.ended_at)
+      .execute();
+    for (const n of successors) subjects.add(`deployment:${n.id}`);
+  }
   for (let i = 0; i < deployed.length; i += CHUNK) {
     const ids = deployed.slice(i, i + CHUNK).map((d) => d.id);
     const rollbacks = await db.selectFrom('deployments').select('id').where('rollback_of', 'in', ids).execute();
