@@ -156,7 +156,7 @@ for (const storeCase of storeCases) {
       const newSize = Number(note.split('\n')[1]);
       assert.ok(newSize > oldSize);
       const proof = (await s.request('GET', `/api/v1/log/proof/consistency?from=${oldSize}&to=${newSize}`)).body;
-      const hashes = proof.hashes.map((h: string) => Buffer.from(h, 'base64'));
+      const hashes = proof.hashes.map((h: string) => Buffer.from(h, 'hex'));
       const verdict = verifyPackage(old.bytes, { key: vkey, newerCheckpoint: note, consistencyProof: hashes });
       assert.equal(verdict.ok, true, JSON.stringify(verdict));
       const bad = [...hashes];

@@ -48,6 +48,7 @@ export async function playFactory(s: RunningCairn): Promise<Factory> {
       name: 'readmission-train',
       objects: objects('train', 3),
       dataClasses: ['ephi'],
+      owner: 'clinical-ai',
       derivedFrom: { inputs: [raw.digest], transform: { repository: 'git@h:etl.git', commit: 'abc1234' }, exclusions: [{ records: 'patients 1001, 1002', reason: 'opted out of research use' }] },
     },
     'erin',
