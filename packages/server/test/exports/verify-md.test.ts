@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { verifyPackage } from '@cairn/verify';
 import { startCairn, type RunningCairn } from '../helpers/cairn.js';
 import { playFactory, type Factory } from '../helpers/factory.js';
 import { cleanupStores, storeCases, tempDir } from '../helpers/stores.js';
@@ -69,6 +70,22 @@ describe('VERIFY.md, executed with sha256sum, openssl and python3', () => {
     assert.match(r.out, /all digests match/);
     assert.match(r.out, /OK: \d+ entries included in .* at tree size \d+/);
     assert.match(r.out, /every lineage bundle is signed by the log key/);
+  });
+
+  it('cairn-verify rejects a real package wherever one byte is flipped (every 997th byte and 250 random ones)', async () => {
+    const key = (await s.request('GET', '/api/v1/log/key')).body.verifierKey;
+    assert.equal(verifyPackage(bytes, { key }).ok, true);
+    const positions = new Set<number>();
+    for (let p = 0; p < bytes.length; p += 997) positions.add(p);
+    let seed = 42;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    while (positions.size < Math.ceil(bytes.length / 997) + 250) positions.add(Math.floor(random() * bytes.length));
+    for (const p of positions) {
+      const tampered = Buffer.from(bytes);
+      tampered[p]! ^= 1 << (p % 8);
+      const verdict = verifyPackage(tampered, { key });
+      assert.equal(verdict.ok, false, `flipping byte ${p} went unnoticed`);
+    }
   });
 
   it('rejects a package with an altered entry, manifest, proof, bundle or checkpoint', () => {
