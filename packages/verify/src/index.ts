@@ -25,3 +25,9 @@ export type { ManifestObject } from './manifest.js';
 export { pae, verifyEnvelope } from './dsse.js';
 export type { DsseEnvelope } from './dsse.js';
 export { TAR_BLOCK, TAR_RECORD, TAR_MAX_SIZE, tarHeader, tarPadding, tarEnd } from './tar.js';
+
+export { readTar, TarError } from './tar-read.js';
+export type { TarCheck, TarMember, TarReadOptions } from './tar-read.js';
+export { verifyPackage } from './package.js';
+export type { VerifyPackageOptions } from './package.js';
+export type { PackageCheck, PackageFailure, PackageResult, PackageScope, PackageSummary } from './package-result.js';

@@ -3,6 +3,8 @@
  * fixed owner (0/0, no names), mode 0644, one caller-chosen mtime. Reading is in tar-read.ts.
  */
 
+import { hasLoneSurrogate } from './unicode.js';
+
 export const TAR_BLOCK = 512;
 /** GNU tar's default record: 20 blocks. Archives are padded to a whole record. */
 export const TAR_RECORD = 10240;
@@ -19,22 +21,50 @@ function octal(field: Uint8Array, offset: number, length: number, value: number)
   field[offset + length - 1] = 0;
 }
 
-/** Splits a path into ustar's name (≤ 100 bytes) and prefix (≤ 155 bytes) fields. */
-function splitName(path: string): { name: Uint8Array; prefix: Uint8Array } {
-  const bytes = encoder.encode(path);
-  if (bytes.length <= 100) return { name: bytes, prefix: new Uint8Array(0) };
-  for (let i = bytes.length - 1; i > 0; i--) {
-    if (bytes[i] !== 0x2f) continue; // '/'
-    if (i <= 155 && bytes.length - i - 1 <= 100 && bytes.length - i - 1 > 0) {
-      return { name: bytes.subarray(i + 1), prefix: bytes.subarray(0, i) };
-    }
+/**
+ * Refuses names tar-read.ts would refuse, so that the writer can never produce an archive its
+ * own reader rejects: relative, `/`-separated, no empty, `.` or `..` segments, well-formed
+ * Unicode without control characters or backslashes.
+ */
+function requireSafeName(path: string): void {
+  if (typeof path !== 'string' || path === '' || hasLoneSurrogate(path) || /[\x00-\x1f\x7f\\]/.test(path)) {
+    throw new RangeError(`unsafe tar member name: ${JSON.stringify(path)}`);
   }
-  throw new RangeError(`tar member name too long for ustar: ${path}`);
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') throw new RangeError(`unsafe tar member name: ${JSON.stringify(path)}`);
+  }
+}
+
+/**
+ * Where a name of `bytes` (UTF-8) is split into ustar's prefix (≤ 155 bytes) and name (≤ 100
+ * bytes) fields: the index of the separating `/`, 0 if the name fits unsplit, -1 if it cannot be
+ * stored. The reader uses it to require the one split the writer makes.
+ */
+export function ustarSplit(bytes: Uint8Array): number {
+  if (bytes.length <= 100) return 0;
+  for (let i = Math.min(bytes.length - 2, 155); i > 0; i--) {
+    if (bytes[i] === 0x2f && bytes.length - i - 1 <= 100) return i; // '/'
+  }
+  return -1;
+}
+
+/** Splits a path into ustar's name and prefix fields. */
+function splitName(path: string): { name: Uint8Array; prefix: Uint8Array } {
+  requireSafeName(path);
+  const bytes = encoder.encode(path);
+  const split = ustarSplit(bytes);
+  if (split < 0) throw new RangeError(`tar member name too long for ustar: ${path}`);
+  if (split === 0) return { name: bytes, prefix: new Uint8Array(0) };
+  return { name: bytes.subarray(split + 1), prefix: bytes.subarray(0, split) };
 }
 
 /** The 512-byte ustar header of a regular file. */
 export function tarHeader(path: string, size: number, mtimeSeconds: number): Uint8Array {
   if (!Number.isSafeInteger(size) || size < 0 || size > TAR_MAX_SIZE) throw new RangeError(`tar member size out of range: ${size}`);
+  // A fraction or a negative number would be written as "1.4" or "-1", not as octal digits.
+  if (!Number.isSafeInteger(mtimeSeconds) || mtimeSeconds < 0 || mtimeSeconds > TAR_MAX_SIZE) {
+    throw new RangeError(`tar mtime out of range: ${mtimeSeconds}`);
+  }
   const header = new Uint8Array(TAR_BLOCK);
   const { name, prefix } = splitName(path);
   header.set(name, 0);
