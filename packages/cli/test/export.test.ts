@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { verifyPackage } from '@cairn/verify';
+import { formatVerifierKey, verifyPackage } from '@cairn/verify';
 import { describeRun, runCli, type CliResult } from './helpers/run-cli.js';
 import { Scratch } from './helpers/scratch.js';
 import { killAllServers, spawnServer, type ServerProcess } from './helpers/spawn-server.js';
@@ -52,7 +52,12 @@ describe('cairn export', () => {
     assert.equal(verifyPackage(bytes, { key }).ok, true);
     const human = await cairn(['export', '--subject', 'batch:1', '--reason', 'again', '-o', path.join(dir, 'again.tar')], auditor, 0);
     assert.match(human.stdout, /5 entries proved into the checkpoint at tree size \d+/);
-    assert.match(human.stdout, /cairn-verify /);
+    assert.match(human.stdout, /verified with vm\/cairn\//);
+    // A package that does not verify with the pinned key: exit 1. (Pin another log's key.)
+    const otherPublic = crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
+    const otherKey = formatVerifierKey('other.example/log', otherPublic);
+    const wrong = await cairn(['--key', otherKey, 'export', '--subject', 'batch:1', '--reason', 'wrong key', '-o', path.join(dir, 'wrong.tar')], { ...auditor, CAIRN_CONFIG_DIR: path.join(dir, 'other-config') }, 1);
+    assert.match(wrong.stderr, /does not verify/);
     const list = await cairn(['--json', 'exports', 'list'], auditor, 0);
     assert.ok(list.json<{ reason: string }[]>().some((e) => e.reason === 'incident review'));
     const shown = await cairn(['exports', 'show', record.id], auditor, 0);
@@ -71,6 +76,7 @@ describe('cairn export', () => {
       ['export', '--subject', 'batch:1', '-o', file],
     ];
     for (const args of usage) await cairn(args, auditor, 2);
+    await cairn(['--key', 'not-a-key', 'export', '--subject', 'batch:1', '--reason', 'bad key', '-o', file], auditor, 2);
     const missing = await cairn(['--json', 'export', '--subject', 'batch:404', '--reason', 'nothing there', '-o', file], auditor, 4);
     assert.equal(missing.json().error.code, 'nothing_in_scope');
     const engineer = (await cairn(['token', 'create', '--principal', 'erin', '--type', 'user', '--roles', 'engineer', '--ttl', '1h', '--field', 'token'], admin, 0)).stdout.trim();

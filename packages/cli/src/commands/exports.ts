@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ExportRecord, ExportScope } from '@cairn/sdk';
+import { parseVerifierKey, verifyPackage } from '@cairn/verify';
 import { run } from '../action.js';
 import { connect } from '../connection.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -16,6 +17,7 @@ interface ExportOptions {
   output: string;
   checkpoint?: number;
   progress: boolean;
+  verify: boolean;
 }
 
 /** Exactly one scope: --model NAME@VERSION, --from/--to, or --subject KIND:ID. */
@@ -54,6 +56,7 @@ export function exportCommands(program: Command): void {
     .requiredOption('-o, --output <file>', 'where to write the package (.tar)')
     .option('--checkpoint <size>', 'prove into this existing signed checkpoint: the same scope at the same checkpoint gives the same bytes', parseIndex)
     .option('--no-progress', 'no progress bar')
+    .option('--no-verify', 'do not verify the package after download (by default it is checked as cairn-verify would, with the pinned log key)')
     .addHelpText(
       'after',
       `
@@ -66,18 +69,34 @@ Examples:
     .action(
       run(program, async (g, o: ExportOptions) => {
         const scope = scopeOf(o);
+        if (g.key !== undefined) {
+          try {
+            parseVerifierKey(g.key);
+          } catch (err) {
+            throw new CliError(EXIT.usage, `--key: ${(err as Error).message}`, 'invalid_key');
+          }
+        }
         const checkpoint = o.checkpoint;
         const bar = progressBar(`export ${o.output}`, o.progress && !g.json, 'KiB');
         try {
-          const r = await connect(g).exports.download({ scope, reason: o.reason, ...(checkpoint === undefined ? {} : { checkpoint }) }, o.output, {
+          const client = connect(g);
+          const r = await client.exports.download({ scope, reason: o.reason, ...(checkpoint === undefined ? {} : { checkpoint }) }, o.output, {
             onProgress: (received, estimated) => bar.update(Math.floor(received / 1024), Math.max(Math.floor(received / 1024), Math.floor(estimated / 1024))),
           });
           bar.stop();
-          emit(g, { ...r.record, file: r.file }, () =>
+          let verified: string | undefined;
+          if (o.verify) {
+            // The key pinned for this server (--key, or the trust store), else the one it announces now.
+            const key = g.key ?? client.trusted()?.verifierKey ?? (await client.key()).verifierKey;
+            const v = verifyPackage(r.file, { key });
+            if (!v.ok) throw new CliError(EXIT.verificationFailed, `${r.file} does not verify: ${v.failure.file}: ${v.failure.check}: ${v.failure.message}`, 'package_invalid');
+            verified = v.summary.key.vkey;
+          }
+          emit(g, { ...r.record, file: r.file, verifiedWith: verified ?? null }, () =>
             [
               `${r.file}  ${r.size} bytes  ${r.sha256}`,
               `  ${r.entries} entries proved into the checkpoint at tree size ${r.checkpointSize}; export ${r.id} recorded at #${r.record.requestIndex} (request) and #${r.record.completionIndex} (digest)`,
-              `  verify offline: cairn-verify ${r.file}`,
+              verified ? `  verified with ${verified}; an examiner checks it offline with: cairn-verify ${r.file} --key KEY` : `  verify offline: cairn-verify ${r.file} --key KEY`,
             ].join('\n'),
           );
         } finally {
