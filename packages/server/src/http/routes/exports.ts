@@ -45,8 +45,8 @@ export function exportRoutes(app: FastifyInstance, { exports }: Services): void 
       const { record } = started;
       const stream = Readable.from(started.body, { objectMode: false });
       // A client that hangs up ends the generator: its `finally` records the export as failed.
-      request.raw.once('close', () => {
-        if (!stream.readableEnded) stream.destroy();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) stream.destroy();
       });
       return reply
         .header('content-type', 'application/x-tar')
