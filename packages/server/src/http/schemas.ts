@@ -35,3 +35,6 @@ export const DecisionSchema = Type.Object(
   },
   { description: 'allow/deny, every rule that fired, the reasons in plain words, the policy version hash' },
 );
+
+/** An RFC 3339 date-time as a query or body field; routes still parse it (a pattern cannot reject Feb 30). */
+export const Rfc3339 = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})$', description: 'RFC 3339 date-time, e.g. `2026-03-01T12:00:00Z`' });

@@ -5,7 +5,7 @@ import { CairnError } from '../../errors/catalog.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../authenticate.js';
 import { addRoute } from '../route.js';
-import { DecisionSchema, ErrorBody, authErrors } from '../schemas.js';
+import { DecisionSchema, ErrorBody, Rfc3339, authErrors } from '../schemas.js';
 
 const Reason = Type.String({ minLength: 3, maxLength: 2000 });
 const ZoneName = Type.String({ minLength: 1, maxLength: 64 });
@@ -13,7 +13,6 @@ const ModelName = Type.String({ minLength: 1, maxLength: 200 });
 const Environment = Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', description: 'e.g. `prod`, `staging`: lowercase letters, digits and dashes' });
 const VersionId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$', description: 'a model version id, e.g. `mv_…`' });
 const DeploymentId = Type.String({ pattern: '^dep_[A-Za-z0-9_-]{1,64}$' });
-const Rfc3339 = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})$', description: 'RFC 3339 date-time, e.g. `2026-03-01T12:00:00Z`' });
 
 const DeploymentSchema = Type.Object({}, { additionalProperties: true, description: 'a deployment: model, versionId, version, zone, environment, state, previousVersionId, rollbackOf, startedAt, endedAt, ledgerIndex' });
 const DeployBody = Type.Object({ versionId: VersionId, zone: ZoneName, environment: Environment, reason: Reason }, { additionalProperties: false });

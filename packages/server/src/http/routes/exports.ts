@@ -5,9 +5,8 @@ import type { Services } from '../../services.js';
 import { actorOf } from '../../auth/principal.js';
 import { principalOf } from '../authenticate.js';
 import { addRoute } from '../route.js';
-import { ErrorBody, authErrors } from '../schemas.js';
+import { ErrorBody, Rfc3339, authErrors } from '../schemas.js';
 
-const Rfc3339 = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})$', description: 'RFC 3339 date-time, e.g. `2026-03-01T12:00:00Z`' });
 const Scope = Type.Union(
   [
     Type.Object({ kind: Type.Literal('model'), model: Type.String({ minLength: 1, maxLength: 200 }), version: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
