@@ -69,22 +69,23 @@ export async function deploy(ctx: DeploymentContext, principal: Principal, input
   });
 
   if ('refused' in outcome) {
-    await recordRefusal(ctx, actor, 'deploy', { ...slot, versionId: input.versionId, reason: input.reason }, outcome.refused);
-    throw new CairnError('deployment_refused', `deployment of ${input.versionId} to ${slot.zone}/${slot.environment} refused: ${outcome.refused.reasons.join('; ')}`, { details: { decision: outcome.refused } });
+    const ledgerIndex = await recordRefusal(ctx, actor, 'deploy', { ...slot, versionId: input.versionId, reason: input.reason }, outcome.refused);
+    throw new CairnError('deployment_refused', `deployment of ${input.versionId} to ${slot.zone}/${slot.environment} refused: ${outcome.refused.reasons.join('; ')}`, { details: { decision: outcome.refused, ledgerIndex } });
   }
   return outcome;
 }
 
-/** A refusal gated a write, so it is written too. */
+/** A refusal gated a write, so it is written too; returns the refusal's ledger index. */
 export async function recordRefusal(
   ctx: DeploymentContext,
   actor: Actor,
   action: 'deploy' | 'rollback',
   what: Slot & { versionId: string; reason: string; rollbackOf?: string },
   d: Decision,
-): Promise<void> {
-  await ctx.ledger.append({
+): Promise<number> {
+  const recorded = await ctx.ledger.append({
     actor,
     entries: [{ kind: 'deployment.refused', subject: nodeKey('model-version', what.versionId), body: { action, ...what, decision: decisionBody(d) } }],
   });
+  return recorded.entries[0]!.index;
 }

@@ -164,8 +164,8 @@ export class PolicyRegistry {
     if (action === 'approve' && proposal.proposedBy === actor.id) {
       const decision = sodDecision('policy.approve', false, `${actor.id} proposed this policy and so cannot approve it; another reviewer:compliance must`, activeHash);
       // The refusal gated a write, so it is recorded too.
-      await this.#ledger.append({ actor, entries: [{ kind: 'policy.approval_refused', subject: `policy:${id}`, body: { id, decision: decision as unknown as JsonObject } }] });
-      throw new CairnError('separation_of_duties', decision.reasons[0]!, { details: { decision } });
+      const recorded = await this.#ledger.append({ actor, entries: [{ kind: 'policy.approval_refused', subject: `policy:${id}`, body: { id, decision: decision as unknown as JsonObject } }] });
+      throw new CairnError('separation_of_duties', decision.reasons[0]!, { details: { decision, ledgerIndex: recorded.entries[0]!.index } });
     }
     const decision = sodDecision(`policy.${action}`, true, `${actor.id} did not propose this policy`, activeHash);
     const now = rfc3339(Date.now());

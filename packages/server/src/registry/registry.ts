@@ -197,8 +197,8 @@ export class Registry {
     const { policy } = await this.#policies.active();
     const d = evaluateValidation(policy, d0.modelRecord.riskTier, d0.evidence, d0.waivers);
     if (!d.allowed) {
-      await this.#ledger.append({ actor, entries: [{ kind: 'model_version.validation_failed', subject: versionKey(id), body: { id, decision: d as unknown as JsonObject } }] });
-      throw new CairnError('validation_failed', `version ${id} fails validation: ${d.reasons.join('; ')}`, { details: { decision: d } });
+      const recorded = await this.#ledger.append({ actor, entries: [{ kind: 'model_version.validation_failed', subject: versionKey(id), body: { id, decision: d as unknown as JsonObject } }] });
+      throw new CairnError('validation_failed', `version ${id} fails validation: ${d.reasons.join('; ')}`, { details: { decision: d, ledgerIndex: recorded.entries[0]!.index } });
     }
     await this.#transition(actor, id, ['draft'], 'validated', 'model_version.validated', { decision: d as unknown as JsonObject, evidenceSet: d0.evidenceSet });
     return { version: await this.version(id), decision: d };
@@ -243,8 +243,8 @@ export class Registry {
     const d = decision('model_version.approve', rules, [], policy.hash);
     if (!isRole(role) || !principal.roles.includes(role)) throw new CairnError('forbidden', `${actor.id} does not hold the role ${role}`, { details: { role, roles: principal.roles } });
     if (!d.allowed) {
-      await this.#ledger.append({ actor, entries: [{ kind: 'model_version.approval_refused', subject: versionKey(id), body: { id, role, decision: d as unknown as JsonObject } }] });
-      throw new CairnError('separation_of_duties', d.reasons.join('; '), { details: { decision: d } });
+      const recorded = await this.#ledger.append({ actor, entries: [{ kind: 'model_version.approval_refused', subject: versionKey(id), body: { id, role, decision: d as unknown as JsonObject } }] });
+      throw new CairnError('separation_of_duties', d.reasons.join('; '), { details: { decision: d, ledgerIndex: recorded.entries[0]!.index } });
     }
     const needed = tier?.approvals.find((a) => a.role === role);
     if (!needed) throw new CairnError('approval_not_required', `the ${v.modelRecord.riskTier} tier needs no approval from ${role}`, { details: { required: tier?.approvals ?? [] } });

@@ -69,13 +69,16 @@ export async function playFactory(s: RunningCairn): Promise<Factory> {
     await post(`/api/v1/model-versions/${v.id}/validate`, {}, 'erin');
     const d = await post(`/api/v1/model-versions/${v.id}/submit`, { useCases: ['triage'], zones: ['hipaa-ai'] }, 'erin');
     // The author holds a reviewer role, and is refused anyway: separation of duties, recorded.
-    await post(`/api/v1/model-versions/${v.id}/approvals`, { role: 'reviewer:business', evidenceSet: d.evidenceSet, reason: 'my own work' }, 'erin', [403]);
+    const selfApproval = await post(`/api/v1/model-versions/${v.id}/approvals`, { role: 'reviewer:business', evidenceSet: d.evidenceSet, reason: 'my own work' }, 'erin', [403]);
+    assert.equal(selfApproval.error.code, 'separation_of_duties');
+    assert.equal((await s.cairn.ledger.entry(selfApproval.error.details.ledgerIndex)).entry.kind, 'model_version.approval_refused', 'the refusal says where it was recorded');
     for (const [who, role] of [['bea', 'reviewer:business'], ['mo', 'reviewer:model-risk'], ['cara', 'reviewer:compliance']] as const) {
       await post(`/api/v1/model-versions/${v.id}/approvals`, { role, evidenceSet: d.evidenceSet, reason: `${role} review done` }, who);
     }
     versions.push(v.id);
   }
-  await post('/api/v1/deployments', { versionId: versions[0], zone: 'standard-ai', environment: 'prod', reason: 'try the cheap zone' }, 'olga', [403, 422]);
+  const placement = await post('/api/v1/deployments', { versionId: versions[0], zone: 'standard-ai', environment: 'prod', reason: 'try the cheap zone' }, 'olga', [422]);
+  assert.equal((await s.cairn.ledger.entry(placement.error.details.ledgerIndex)).entry.kind, 'deployment.refused');
   await post('/api/v1/deployments', { versionId: versions[0], zone: 'hipaa-ai', environment: 'prod', reason: 'first release' }, 'olga');
   await post('/api/v1/deployments', { versionId: versions[1], zone: 'hipaa-ai', environment: 'prod', reason: 'second release' }, 'olga');
   await post('/api/v1/rollbacks', { model: 'readmission', zone: 'hipaa-ai', environment: 'prod', reason: 'calibration drift' }, 'olga');
