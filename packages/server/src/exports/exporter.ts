@@ -13,7 +13,7 @@ import type { ExportTable } from '../store/schema.js';
 import { buildControls, controlsJson } from './controls.js';
 import type { EvidenceFile, ExportFacts, ExportScope, LogFacts } from './facts.js';
 import { FactsBuilder, type WantedDocument } from './facts-builder.js';
-import { entryPath, estimatedEntryBytes, manifestJson, manifestNoteText, PackageWriter, sha256sums, tlogProof } from './package-writer.js';
+import { entryPath, estimatedEntryBytes, manifestJson, manifestNoteText, PackageWriter, sha256sums, tlogProof, type PackageFile } from './package-writer.js';
 import { reportHtml } from './report.js';
 import { resolveScope } from './scope.js';
 
@@ -177,18 +177,27 @@ export class Exports {
       yield* out.add('keys/log.pem', crypto.createPublicKey({ key: publicKey, format: 'der', type: 'spki' }).export({ format: 'pem', type: 'spki' }).toString());
       yield* out.add('keys/log.vkey', `${this.#ledger.signer.verifierKey}\n`);
       // report.html and sha256sums sort after the manifest but are listed in it: known in advance.
-      const tail = [
-        { path: 'report.html', data: Buffer.from(prepared.report, 'utf8') },
-        { path: 'sha256sums', data: Buffer.alloc(0) },
-      ];
-      const listed = [...out.files, { path: 'report.html', sha256: crypto.hash('sha256', tail[0]!.data, 'hex'), size: tail[0]!.data.length }];
-      tail[1]!.data = Buffer.from(sha256sums(listed), 'utf8');
-      listed.push({ path: 'sha256sums', sha256: crypto.hash('sha256', tail[1]!.data, 'hex'), size: tail[1]!.data.length });
+      const report = Buffer.from(prepared.report, 'utf8');
+      const reportFile: PackageFile = { path: 'report.html', sha256: crypto.hash('sha256', report, 'hex'), size: report.length };
+      const before = out.files.length;
+      const summed = function* (): Generator<PackageFile> {
+        for (let i = 0; i < before; i += 1) yield out.files.get(i);
+        yield reportFile;
+      };
+      const sums = digestOf(sha256sums(summed()));
+      const sumsFile: PackageFile = { path: 'sha256sums', ...sums };
       const log = { origin: facts.log.origin, treeSize: facts.log.treeSize, rootHash: facts.log.rootHash, verifierKey: facts.log.verifierKey };
-      const manifest = manifestJson({ log, scope: facts.scope, entries: indices.length }, listed);
-      yield* out.add('manifest.json', manifest);
-      yield* out.add('manifest.sig', this.#ledger.signer.signNote(manifestNoteText(facts.log.origin, manifest)));
-      for (const t of tail) yield* out.add(t.path, t.data);
+      yield* out.addGenerated('manifest.json', () =>
+        manifestJson({ log, scope: facts.scope, entries: indices.length }, (function* () {
+          yield* summed();
+          yield sumsFile;
+        })()),
+      );
+      const manifest = out.files.get(out.files.length - 1);
+      yield* out.add('manifest.sig', this.#ledger.signer.signNote(manifestNoteText(facts.log.origin, manifest.sha256)));
+      yield* out.add('report.html', report);
+      yield* out.addGenerated('sha256sums', () => sha256sums(summed()));
+      if (out.files.get(out.files.length - 1).sha256 !== sumsFile.sha256) throw new CairnError('internal', 'sha256sums changed between the manifest and the archive');
       const end = out.finish();
       yield* end.chunks;
       await this.#ledger.append({
@@ -290,6 +299,17 @@ export class Exports {
     this.#verifyMd ??= fs.readFileSync(VERIFY_MD, 'utf8');
     return this.#verifyMd;
   }
+}
+
+/** SHA-256 and size of a member produced in pieces, without keeping it. */
+function digestOf(pieces: Iterable<string>): { sha256: string; size: number } {
+  const hash = crypto.createHash('sha256');
+  let size = 0;
+  for (const piece of pieces) {
+    hash.update(piece, 'utf8');
+    size += Buffer.byteLength(piece);
+  }
+  return { sha256: hash.digest('hex'), size };
 }
 
 /** Times in one form (RFC 3339 UTC with milliseconds, as entries carry them) so that range bounds compare as text. */
