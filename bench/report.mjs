@@ -6,6 +6,8 @@ const HTTP_TARGET = { sqlite: 20_000, postgres: 10_000 };
 const RATIO_TARGET = 0.5;
 const PROOF_P99_TARGET_MS = 2;
 const TRACE_P99_TARGET_MS = 50; // on the embedded store (PostgreSQL shown against it for reference)
+const VERIFY_RAW_TARGET = 0.5; // (h) verifyPackage throughput ÷ raw SHA-256 of the same bytes
+const MiB = 2 ** 20;
 const TRACE_KINDS = ['dataset', 'run', 'artifact'];
 const TRACE_KIND_NAMES = { dataset: 'dataset (mid-chain)', run: 'run', artifact: 'artifact', all: 'all kinds' };
 const notRun = (results, key) => results.sections && !results.sections.includes(key);
@@ -30,6 +32,20 @@ export function evaluateTargets(results) {
   for (const kind of ['sqlite', 'postgres']) {
     const res = results.stores[kind];
     const name = STORE_NAMES[kind];
+    if (res && ok(res.exports)) {
+      const v = res.exports.verify.at(-1);
+      out.push({
+        store: kind,
+        target: `(h) package verification ≥ ${VERIFY_RAW_TARGET * 100} % of raw SHA-256 throughput, ${fmtInt(v.entries)} entries`,
+        value: `${fmtRatio(v.ratio)} (${fmtInt(v.verifyMiBPerSec)} vs ${fmtInt(v.rawMiBPerSec)} MiB/s)`,
+        met: v.ratio >= VERIFY_RAW_TARGET,
+        detail:
+          `${v.ratio >= VERIFY_RAW_TARGET ? '' : `missed by ${fmtRatio(VERIFY_RAW_TARGET - v.ratio)}; `}${fmtInt(v.verifyEntriesPerSec)} entries/s` +
+          `${v.floorRatio ? `; the hashing alone (one crypto.hash per member, leaf and interior node) reaches ${fmtRatio(v.floorRatio)}` : ''}; \`sha256sum\` ${fmtInt(v.sha256sumMiBPerSec)} MiB/s; see (h)`,
+      });
+    } else if (res && res.exports) {
+      out.push({ store: kind, target: `(h) package verification ≥ ${VERIFY_RAW_TARGET * 100} % of raw SHA-256 throughput`, value: '–', met: null, detail: notMeasured(res, res.exports) });
+    }
     if (res && ok(res.rollback)) {
       const r = res.rollback.rollback;
       out.push({ store: kind, target: 'rollback < 1 s (p99)', value: `p50 ${fmtMs(r.p50, 2)} ms, p99 ${fmtMs(r.p99, 2)} ms over ${r.n}`, met: r.p99 < 1000, detail: 'see (g)' });
@@ -193,6 +209,12 @@ export function printSummary(results, print) {
       const o = res.openlineage;
       print(`  OpenLineage over HTTP: ${o.http.map((h) => `${h.concurrency} clients ${fmtInt(h.eventsPerSec)} events/s`).join(', ')}; 1-entry appends on the same server ${fmtInt(o.appendSameWindow?.durableEntriesPerSec)}/s (ratio ${fmtRatio(o.ratioToAppend)}); in-process ${o.inProcess.map((x) => `${x.inFlight} in flight ${fmtInt(x.eventsPerSec)}/s`).join(', ')}`);
     }
+    if (ok(res.exports)) {
+      const x = res.exports;
+      const v = x.verify.at(-1);
+      print(`  exports: ${x.exports.map((e) => `${fmtInt(e.entries)} entries in ${fmtMs(e.seconds, 1)} s, peak RSS ${fmtInt(e.memory.maxRss / MiB)} MiB`).join('; ')} (peak ratio ${fmtRatio(x.memory.peakRatio)})`);
+      print(`  verify ${fmtInt(v.entries)} entries: ${fmtInt(v.verifyMiBPerSec)} MiB/s vs raw SHA-256 ${fmtInt(v.rawMiBPerSec)} MiB/s = ${fmtRatio(v.ratio)}; sha256sum ${fmtInt(v.sha256sumMiBPerSec)} MiB/s`);
+    }
   }
   print('\nTargets');
   for (const t of results.targets) print(`  [${verdict(t).padEnd(12)}] ${STORE_NAMES[t.store]}: ${t.target}: ${t.value}${t.met === false || t.met === null ? ` — ${t.detail}` : ''}`);
@@ -265,8 +287,8 @@ export function renderMarkdown(results) {
   p('BENCH_QUICK=1 npm run bench   # smoke run: smaller sizes, shorter runs, marked QUICK');
   p('CAIRN_BENCH_DATABASE_URL=postgres://user@host:5432/db npm run bench   # default postgres://postgres@127.0.0.1:5432/test');
   p('BENCH_STORES=sqlite npm run bench   # measure one store only (the report says so)');
-  p('BENCH_PROFILE=0 npm run bench       # skip the CPU-profiled server pass');
-  p('BENCH_SECTIONS=trace,openlineage BENCH_NO_REPORT=1 npm run bench   # only some sections (appends,http,profile,proofs,trace,openlineage)');
+  p('BENCH_PROFILE=0 npm run bench       # skip the CPU-profiled passes (the server, the verifier in (h))');
+  p('BENCH_SECTIONS=trace,openlineage BENCH_NO_REPORT=1 npm run bench   # only some sections (appends,http,profile,proofs,trace,openlineage,rollback,exports)');
   p('node bench/profile.mjs bench/out/profiles/sqlite/*.cpuprofile   # re-read a server profile');
   p('```');
   p();
@@ -523,6 +545,7 @@ export function renderMarkdown(results) {
     p(table(['Store', 'rollbacks', 'p50 ms', 'p99 ms', 'max ms', 'deploy p50 / p99 ms'], rows));
     p();
   }
+  for (const line of renderExportsSection(results)) p(line);
   const profiled = ['sqlite', 'postgres'].filter((k) => ok(results.stores[k]?.profile));
   if (profiled.length) {
     p("### Where the server's time goes");
@@ -628,4 +651,93 @@ function observations(results) {
     }
   }
   return out;
+}
+
+/** (h) compliance packages, as lines of Markdown (also spliced on its own into BENCHMARKS.md). */
+export function renderExportsSection(results) {
+  const L = [];
+  const p = (line = '') => L.push(line);
+  const c = results.config;
+  const sizes = c.exportSizes ?? [10_000, 100_000];
+  const mib = (b) => (b / MiB).toFixed(1);
+  p('### (h) compliance packages: export and verification');
+  p();
+  p(
+    `A fresh store holds a log of ${fmtInt(sizes.reduce((a, b) => a + b, 0))} \`custom.artifact\` entries appended through \`ledger.append\` in requests of ${fmtInt(c.exportBatch ?? 5000)}: ${sizes.map((n) => `${fmtInt(n)} under the subject \`bench-export:${n}\``).join(', then ')}, each a contiguous block. ` +
+      'Each package is exported in a fresh process (`bench/export-child.mjs`: `Store` + `Ledger` + `Exports`, no HTTP) by `exports.start(actor, { scope: { kind: "subject", subject } })`, its `body` written to a file until the generator ends; the time runs from `start()` to the recorded `export.completed` (request entry, a checkpoint covering it, the facts pass, the leaves-and-proofs pass, manifest and signature). ' +
+      "Peak memory is that process's `process.resourceUsage().maxRSS` at its end, beside its RSS just before `start()` (Node, modules, the open store); the heap peak is `process.memoryUsage().heapUsed` sampled after every chunk, garbage included. " +
+      `Then, in another fresh process, \`verifyPackage(file, { key })\` with the log's verifier key pinned alternates ${c.exportRounds ?? 3} times with raw SHA-256 of the same file (\`readSync\` ${fmtInt((['sqlite', 'postgres'].map((k) => results.stores[k]?.exports?.chunkSize).find((x) => x) ?? 4 * MiB) / 1024)} KiB at a time, the verifier's read size, into \`crypto.createHash('sha256')\`); the best of each is kept, and \`sha256sum FILE\` (spawned, best of ${c.exportRounds ?? 3}) is a second reference. ` +
+      "The hash-call floor, timed in the same rounds, is the hashing any verifier of this format must do and nothing else: one `crypto.hash` per member (the digest manifest.json and sha256sums list), one more per entry for its leaf hash (0x00 ‖ leaf), and one per entry for an interior node (consecutive leaves share their proof paths; @cairn/verify's InclusionVerifier hashes one node per leaf on average), walking the tar by its size fields only; a verifier in Node on one core cannot do much better than it without hashing less. " +
+      `Every package's SHA-256 equals the one its \`export.completed\` entry records, and a copy of the smaller package with one byte of an entry's leaf changed must fail verification. Target: verification at least ${VERIFY_RAW_TARGET * 100} % of the raw hashing throughput of the same bytes on the same machine, judged on the ${fmtInt(sizes.at(-1))}-entry package (the smaller one verifies in about a tenth of a second, where start-up and JIT warm-up weigh).`,
+  );
+  p();
+  const eRows = [];
+  const vRows = [];
+  const notes = [];
+  for (const kind of ['sqlite', 'postgres']) {
+    const res = results.stores[kind];
+    const x = res?.exports;
+    if (!res || !ok(x)) {
+      const why = notRun(results, 'exports') && !x ? 'not run (BENCH_SECTIONS)' : notMeasured(res, x);
+      eRows.push([STORE_NAMES[kind], '–', '–', '–', '–', '–', '–', '–', why]);
+      vRows.push([STORE_NAMES[kind], '–', '–', '–', '–', '–', '–', '–', '–', '–', why]);
+      continue;
+    }
+    for (const e of x.exports) {
+      eRows.push([
+        STORE_NAMES[kind],
+        fmtInt(e.entries),
+        `**${fmtMs(e.seconds, 2)}** (first byte ${fmtMs(e.firstByteSeconds, 2)})`,
+        fmtInt(e.entriesPerSec),
+        `${mib(e.bytes)} (${fmtInt(e.bytesPerEntry)} B/entry; estimate ${Math.round((100 * e.estimatedSize) / e.bytes)} %)`,
+        `${fmtInt(e.memory.before.rss / MiB)} → **${fmtInt(e.memory.maxRss / MiB)}**`,
+        fmtInt(e.memory.peakSampled.heapUsed / MiB),
+        e.cpu ? `${e.cpu.bench}${kind === 'postgres' ? ` / ${e.cpu.postgres}` : ''} / ${e.cpu.other}${e.discardedAttempts ? ` (quietest of ${e.discardedAttempts.length + 1})` : ''}` : '–',
+        `state completed, ${fmtInt(e.entries)} entries, log +2`,
+      ]);
+    }
+    for (const v of x.verify) {
+      vRows.push([
+        STORE_NAMES[kind],
+        fmtInt(v.entries),
+        `${mib(v.bytes)} / ${fmtInt(v.files)}`,
+        `${fmtMs(Math.min(...v.verifySeconds), 3)} (${v.verifySeconds.map((t) => fmtMs(t, 2)).join(', ')})`,
+        `**${fmtInt(v.verifyMiBPerSec)}** / ${fmtInt(v.verifyEntriesPerSec)}`,
+        fmtInt(v.rawMiBPerSec),
+        `**${fmtRatio(v.ratio)}**`,
+        v.floorMiBPerSec ? `${fmtInt(v.floorMiBPerSec)} (${fmtRatio(v.floorRatio)})` : '–',
+        `${fmtInt(v.sha256sumMiBPerSec)} (${fmtRatio(v.ratioToSha256sum)})`,
+        fmtInt(v.memory.maxRss / MiB),
+        v.cpu ? `${v.cpu.other}${v.discardedAttempts ? ` (quietest of ${v.discardedAttempts.length + 1})` : ''}` : '–',
+      ]);
+    }
+    const [small, large] = [x.exports[0], x.exports.at(-1)];
+    notes.push(
+      `${STORE_NAMES[kind]}: peak RSS of the exporting process ${fmtInt(large.memory.maxRss / MiB)} MiB at ${fmtInt(large.entries)} entries vs ${fmtInt(small.memory.maxRss / MiB)} MiB at ${fmtInt(small.entries)}: ratio **${fmtRatio(x.memory.peakRatio)}**, ` +
+        `${fmtInt(x.memory.growthPerEntryBytes)} bytes more per entry above the process's size before the export (sampled heap peak ${fmtInt(small.memory.peakSampled.heapUsed / MiB)} → ${fmtInt(large.memory.peakSampled.heapUsed / MiB)} MiB)` +
+        (x.memory.peakRatio > 1.1 ? '' : ': flat') +
+        `; the verifying process, after its first verification, peaks at ${fmtInt(x.verify[0].memory.maxRss / MiB)} MiB for ${fmtInt(small.entries)} entries and ${fmtInt(x.verify.at(-1).memory.maxRss / MiB)} MiB for ${fmtInt(large.entries)}. ` +
+        (x.tampered ? `One byte changed in an entry of the ${fmtInt(small.entries)}-entry package: rejected (\`${x.tampered.failure.file}\`: ${x.tampered.failure.check}).` : ''),
+    );
+  }
+  p(table(['Store', 'entries', 'export s', 'entries/s', 'package MiB', 'RSS MiB: before → peak', 'heap peak MiB (sampled)', 'CPU cores: exporter (/ PostgreSQL) / unrelated', 'checked'], eRows));
+  p();
+  p(table(['Store', 'entries', 'package MiB / files', 'verify s, best (all)', 'verify MiB/s / entries/s', 'raw SHA-256 MiB/s', 'verify ÷ raw', 'hash-call floor MiB/s (÷ raw)', '`sha256sum` MiB/s (verify ÷ it)', 'verifier peak RSS MiB', 'unrelated load (cores)'], vRows));
+  p();
+  for (const n of notes) {
+    p(n);
+    p();
+  }
+  for (const kind of ['sqlite', 'postgres']) {
+    const pr = results.stores[kind]?.exports?.profile;
+    if (!pr) continue;
+    p(`Where the verifier's time goes (${STORE_NAMES[kind]} package, ${fmtInt(pr.entries)} entries, one \`verifyPackage\` under \`node --cpu-prof\`: ${fmtMs(pr.seconds, 2)} s; samples of that call only; \`${pr.file}\`):`);
+    p();
+    p(table(['self %', 'function'], pr.summary.selfByFunction.slice(0, 12).map((r) => [r.pct.toFixed(1), `\`${r.fn}\``])));
+    p();
+    p(table(['inclusive %', 'function'], pr.summary.inclusive.filter((r) => r.fn.includes('@cairn/verify')).slice(0, 10).map((r) => [r.pct.toFixed(1), `\`${r.fn}\``])));
+    p();
+    break; // the packages of both stores have the same layout: one profile says it
+  }
+  return L;
 }

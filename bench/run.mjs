@@ -10,16 +10,18 @@
 //       60k training runs, derivation chains of 12), every answer checked against a model;
 //   (f) OpenLineage ingestion over HTTP (64 / 16 clients) beside the 1-entry append rate of the
 //       same server, and `ingestOpenLineage` in-process;
-//   (g) rollback latency: deploy v2, roll back to v1, through the registry and deployment modules.
+//   (g) rollback latency: deploy v2, roll back to v1, through the registry and deployment modules;
+//   (h) compliance packages: export of 10k and 100k entries (time, peak memory of the exporting
+//       process) and verifyPackage's throughput against raw SHA-256 of the same bytes.
 // Writes bench/out/results.json and BENCHMARKS.md. See BENCHMARKS.md for the method.
 //
 // Environment:
 //   BENCH_QUICK=1                 smaller sizes and shorter runs (marked QUICK in the report)
 //   CAIRN_BENCH_DATABASE_URL      PostgreSQL URL (default postgres://postgres@127.0.0.1:5432/test)
 //   BENCH_STORES=sqlite,postgres  which stores to measure (skipping one is stated in the report)
-//   BENCH_PROFILE=0               skip the extra CPU-profiled server pass after (c)
+//   BENCH_PROFILE=0               skip the extra CPU-profiled passes: the server after (c), the verifier in (h)
 //   BENCH_NO_REPORT=1             do not rewrite BENCHMARKS.md (results.json is still written)
-//   BENCH_SECTIONS=trace,openlineage   only these sections (appends,http,profile,proofs,trace,openlineage,rollback;
+//   BENCH_SECTIONS=trace,openlineage   only these sections (appends,http,profile,proofs,trace,openlineage,rollback,exports;
 //                                 for working on one; the report marks the others as not run)
 //   BENCH_SPLICE=1                with BENCH_SECTIONS (and BENCH_STORES): measure only those and put them
 //                                 into the existing bench/out/results.json in place of the earlier ones,
@@ -34,6 +36,7 @@ import { CpuMeter, distFingerprint, fsyncProbe, Janitor, machine, openRetries, r
 import { printProfile, summarizeProfile } from './profile.mjs';
 import { runTraceBench } from './lineage-bench.mjs';
 import { runOpenLineageBench } from './openlineage-bench.mjs';
+import { runExportBench } from './export-bench.mjs';
 import { runProofBench } from './proof-bench.mjs';
 import { runRollbackBench } from './rollback-bench.mjs';
 import { renderMarkdown, evaluateTargets, printSummary } from './report.mjs';
@@ -43,7 +46,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const DATABASE_URL = process.env.CAIRN_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const STORES = (process.env.BENCH_STORES || 'sqlite,postgres').split(',').map((s) => s.trim()).filter(Boolean);
 const PROFILE = process.env.BENCH_PROFILE !== '0';
-const SECTIONS = new Set((process.env.BENCH_SECTIONS || 'appends,http,profile,proofs,trace,openlineage,rollback').split(',').map((s) => s.trim()).filter(Boolean));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS || 'appends,http,profile,proofs,trace,openlineage,rollback,exports').split(',').map((s) => s.trim()).filter(Boolean));
 const OUT_DIR = path.join(ROOT, 'bench', 'out');
 
 const CONFIG = {
@@ -72,6 +75,11 @@ const CONFIG = {
   olConcurrencies: [64, 16],
   olInProcessMs: QUICK ? 1500 : 4000,
   ceilingMeasureMs: QUICK ? 2000 : 3000,
+  // (h) compliance packages: the two package sizes (one subject each), built in requests of
+  // exportBatch; verification and raw hashing alternate exportRounds times, best of each kept.
+  exportSizes: QUICK ? [2000, 20_000] : [10_000, 100_000],
+  exportBatch: 5000,
+  exportRounds: 3,
   // A shared machine: before each section wait (bounded) for unrelated load to drop below this.
   quietThresholdCores: 0.3,
   quietMaxWaitMs: QUICK ? 5000 : 30_000,
@@ -367,6 +375,24 @@ async function benchStore(kind) {
       await release(place);
     }
   });
+  if (SECTIONS.has('exports')) await section(result, 'exports', `(h) compliance packages: export of ${CONFIG.exportSizes.map((n) => n.toLocaleString('en-US')).join(' and ')} entries, verification vs raw SHA-256`, async () => {
+    const place = await openFresh(kind, 'exports');
+    try {
+      return await runExportBench({
+        server,
+        janitor,
+        ...place,
+        sizes: CONFIG.exportSizes,
+        batch: CONFIG.exportBatch,
+        rounds: CONFIG.exportRounds,
+        profileDir: PROFILE ? path.join(OUT_DIR, 'profiles', `verify-${kind}`) : undefined,
+        log,
+        noise: NOISE,
+      });
+    } finally {
+      await release(place);
+    }
+  });
   return result;
 }
 
@@ -479,7 +505,7 @@ function spliceInto(fresh) {
   base.openRetries = [...(base.openRetries ?? []), ...(fresh.openRetries ?? [])];
   base.targets = evaluateTargets(base);
   // Failures: those of the merged result, recomputed.
-  const titles = { appends: '(a)/(b) appends', http: '(c) HTTP', profile: '(c′) profile', proofs: '(d) proofs', trace: '(e) traces', openlineage: '(f) OpenLineage', rollback: '(g) rollback' };
+  const titles = { appends: '(a)/(b) appends', http: '(c) HTTP', profile: '(c′) profile', proofs: '(d) proofs', trace: '(e) traces', openlineage: '(f) OpenLineage', rollback: '(g) rollback', exports: '(h) exports' };
   base.errors = [];
   for (const [kind, res] of Object.entries(base.stores)) {
     for (const [key, title] of Object.entries(titles)) {
