@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { inclusionProofShape } from '@cairn/verify';
 import { CairnError } from '../errors/catalog.js';
 import { loadPolicy } from '../policy/load.js';
 import type { PolicyPack } from '../policy/pack.js';
@@ -134,7 +135,10 @@ export class Exports {
   async #prepare(scope: ExportScope, checkpoint: StoredCheckpoint, indices: readonly number[]): Promise<Prepared> {
     const builder = new FactsBuilder(await this.#policyPacks());
     let estimatedSize = 64 * 1024;
-    const proofHashes = (i: number) => inclusionPlan(i, checkpoint.size).length;
+    const proofHashes = (i: number) => {
+      const shape = inclusionProofShape(i, checkpoint.size);
+      return shape.inner + shape.border;
+    };
     for (let i = 0; i < indices.length; i += BATCH) {
       for (const { index, leaf } of await this.#leaves(indices.slice(i, i + BATCH))) {
         builder.add(index, JSON.parse(Buffer.from(leaf).toString('utf8')) as Entry);
