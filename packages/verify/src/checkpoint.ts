@@ -74,7 +74,7 @@ export function formatCheckpoint(cp: Checkpoint): string {
     }
   }
   if (!Number.isSafeInteger(size) || size < 0) {
-    throw new VerifyError('invalid_argument', `tree size ${String(size)} is not a non-negative safe integer`);
+    throw new VerifyError('invalid_argument', `tree size ${typeof size === 'number' ? String(size) : typeof size} is not a non-negative safe integer`);
   }
   if (!(rootHash instanceof Uint8Array) || rootHash.length !== HASH_SIZE) {
     throw new VerifyError('invalid_argument', `root hash must be ${HASH_SIZE} bytes`);

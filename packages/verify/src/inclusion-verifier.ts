@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { copyBytes, sameBytes, viewOf } from './byte-views.js';
 import { VerifyError } from './error.js';
 import { HASH_SIZE } from './merkle.js';
 import { requireTreeSize } from './tree-size.js';
@@ -27,153 +28,172 @@ for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
  * The walk is the one of rootFromInclusionProof, written again here because it must stop
  * early, read each sibling straight from its base64 line, and hash into one reused buffer: a
  * package holds tens of thousands of proofs. The tests check the two agree, on the
- * transparency-dev vectors and on random trees. Hashes are carried as 32-character latin1
- * strings: node:crypto returns them without a Buffer allocation, and they compare with `===`.
+ * transparency-dev vectors and on random trees. node:crypto returns each hash as a 32-character
+ * latin1 string (it costs less than a Buffer); the walk writes it into the node it hashes next
+ * (one native write), and keeps and compares hashes as bytes, four at a time through DataViews.
+ *
+ * The walk updates the remembered path as it climbs (it only ever reads the levels above): a
+ * proof that fails makes it forget the whole path, so that nothing from a failed proof is ever
+ * relied on.
  */
 export class InclusionVerifier {
   readonly #size: number;
   readonly #root: string;
+  // RFC 9162 §2.1.1: interior nodes hash 0x01 || left || right.
+  // The walk's current hash is written on its side before it is compared with anything.
   readonly #node = Buffer.alloc(1 + 2 * HASH_SIZE);
+  readonly #nodeView = viewOf(this.#node);
+  readonly #scratch = Buffer.alloc(HASH_SIZE);
+  readonly #scratchView = viewOf(this.#scratch);
 
-  // The remembered path, by level; #step[level] is -1 where it has no step.
+  // The remembered path, by level: #step[level] is the line of the remembered proof that gave
+  // the sibling (-1 where the path has no step); #pathIndex and #path the node the path went
+  // through, #sibling its sibling (32 bytes a level).
   readonly #step = new Int32Array(LEVELS).fill(-1);
   readonly #pathIndex = new Float64Array(LEVELS);
-  readonly #pathHash: string[] = new Array<string>(LEVELS).fill('');
-  readonly #siblingHash: string[] = new Array<string>(LEVELS).fill('');
+  readonly #path = new DataView(new ArrayBuffer(LEVELS * HASH_SIZE));
+  readonly #sibling = new DataView(new ArrayBuffer(LEVELS * HASH_SIZE));
   readonly #lines = Buffer.alloc(LEVELS * PROOF_LINE_SIZE);
+  readonly #linesView = viewOf(this.#lines);
   #count = 0;
   /** Levels below this may have a remembered step. */
   #height = 0;
-
-  // The steps of the proof being verified.
-  readonly #newLevel = new Int32Array(LEVELS);
-  readonly #newIndex = new Float64Array(LEVELS);
-  readonly #newPath: string[] = new Array<string>(LEVELS).fill('');
-  readonly #newSibling: string[] = new Array<string>(LEVELS).fill('');
 
   constructor(treeSize: number, rootHash: Uint8Array) {
     this.#size = requireTreeSize(treeSize, 'tree size');
     if (!(rootHash instanceof Uint8Array) || rootHash.length !== HASH_SIZE) throw new VerifyError('invalid_hash', `root hash must be ${HASH_SIZE} bytes`);
     this.#root = Buffer.from(rootHash).toString('latin1');
-    this.#node[0] = 0x01; // RFC 9162 §2.1.1: interior nodes hash 0x01 || left || right
+    this.#node[0] = 0x01;
   }
 
   /**
    * Checks that `leafHash` (32 bytes as a latin1 string) is leaf `index` of the tree, given its
    * inclusion proof as `count` tlog-proof lines (base64 of a 32-byte hash, newline) starting at
-   * `start` in `lines`. Throws `invalid_hash` for a line that is not canonical base64 of 32
-   * bytes, `invalid_argument` for an index outside the tree, `inclusion_proof_invalid` for a
-   * proof that does not lead to the root.
+   * `start` in `lines` (`view`: its DataView, if the caller has one). Throws `invalid_hash` for a
+   * line that is not canonical base64 of 32 bytes, `invalid_argument` for an index outside the
+   * tree, `inclusion_proof_invalid` for a proof that does not lead to the root.
    */
-  verify(index: number, leafHash: string, lines: Buffer, start: number, count: number): void {
+  verify(index: number, leafHash: string, lines: Buffer, start: number, count: number, view: DataView = viewOf(lines)): void {
     if (!Number.isSafeInteger(index) || index < 0 || index >= this.#size) {
       throw new VerifyError('invalid_argument', `leaf index ${index} is not below tree size ${this.#size}`);
     }
     if (start < 0 || start + count * PROOF_LINE_SIZE > lines.length || count > LEVELS) {
       throw new VerifyError('inclusion_proof_invalid', `proof of ${count} lines does not fit`);
     }
+    if (typeof leafHash !== 'string' || leafHash.length !== HASH_SIZE) throw new VerifyError('invalid_hash', `leaf hash must be ${HASH_SIZE} bytes`);
+    try {
+      this.#walk(index, leafHash, lines, view, start, count);
+    } catch (err) {
+      this.#step.fill(-1);
+      this.#height = 0;
+      this.#count = 0;
+      throw err;
+    }
+  }
+
+  #walk(index: number, leafHash: string, lines: Buffer, view: DataView, start: number, count: number): void {
     const node = this.#node;
-    // RFC 9162 §2.1.3.2: fn is the node's index on its level, sn the last node's index.
+    const nodeView = this.#nodeView;
+    const step = this.#step;
+    const path = this.#path;
+    const sibling = this.#sibling;
+    // RFC 9162 §2.1.3.2: fn is the node's index on its level, sn the last node's index. They
+    // may pass 2^32, so they are halved with Math.floor, not shifted.
     let fn = index;
     let sn = this.#size - 1;
     let level = 0;
     let r = leafHash;
-    let steps = 0;
     let joined = -1; // the level where the walk joined the remembered path
-    let joinedStep = 0;
+    let shift = 0; // how many more lines below that level this proof has than the remembered one
     for (let k = 0; k < count; k++) {
       if (sn === 0) throw new VerifyError('inclusion_proof_invalid', `proof for leaf ${index} of ${this.#size} is longer than the path to the root`);
-      if (fn === sn && fn % 2 === 0) {
+      if (fn === sn && isEven(fn)) {
         // The last node of its level without a right sibling is promoted unchanged until it
-        // is a right child (the RFC's shift after hashing, done before it here).
+        // is a right child (the RFC's shift after hashing, done before it here). The path has
+        // no step on the levels it skips.
         do {
-          fn /= 2;
-          sn /= 2;
+          step[level] = -1;
+          fn = half(fn);
+          sn = half(sn);
           level++;
-        } while (fn % 2 === 0);
+        } while (isEven(fn));
       }
+      // Our node is a right child (fn odd): the sibling is on the left.
+      const right = !isEven(fn);
+      const rAt = right ? 1 + HASH_SIZE : 1;
+      const pAt = right ? 1 : 1 + HASH_SIZE;
+      node.write(r, rAt, HASH_SIZE, 'latin1');
       const at = start + k * PROOF_LINE_SIZE;
-      const s = this.#step[level] as number;
+      const o = level * HASH_SIZE;
+      const s = step[level] as number;
       if (s >= 0 && count - k === this.#count - s) {
         const known = this.#pathIndex[level] as number;
         if (fn === known) {
-          if (r === this.#pathHash[level] && this.#sameLines(lines, at, s, count - k)) {
-            this.#record(steps++, level, fn, r, this.#siblingHash[level] as string);
+          // The remembered node, with the same hash: the same sibling (same line) and above.
+          if (sameBytes(nodeView, rAt, path, o, HASH_SIZE) && this.#sameLines(lines, at, s, count - k)) {
             joined = level;
-            joinedStep = s;
+            shift = k - s;
+            step[level] = k;
             break;
           }
-        } else if (fn === (known % 2 === 0 ? known + 1 : known - 1) && r === this.#siblingHash[level]) {
-          const p = decodeLine(lines, at, node, 1) ? node.toString('latin1', 1, 1 + HASH_SIZE) : undefined;
-          if (p !== undefined && p === this.#pathHash[level] && this.#sameLines(lines, at + PROOF_LINE_SIZE, s + 1, count - k - 1)) {
-            this.#record(steps++, level, fn, r, p);
+        } else if (fn === (isEven(known) ? known + 1 : known - 1) && sameBytes(nodeView, rAt, sibling, o, HASH_SIZE)) {
+          // The remembered node's sibling, with the hash its proof gave: the same parent if our
+          // sibling is the remembered node, and the same lines above. Then the two swap roles.
+          if (decodeLine(lines, at, this.#scratch, 0) && sameBytes(this.#scratchView, 0, path, o, HASH_SIZE) && this.#sameLines(lines, at + PROOF_LINE_SIZE, s + 1, count - k - 1)) {
+            copyBytes(path, o, sibling, o, HASH_SIZE);
+            copyBytes(nodeView, rAt, path, o, HASH_SIZE);
+            this.#pathIndex[level] = fn;
             joined = level;
-            joinedStep = s;
+            shift = k - s;
+            step[level] = k;
             break;
           }
         }
       }
-      // Our node is a right child (fn odd): the sibling is on the left.
-      const right = fn % 2 === 1;
-      const pAt = right ? 1 : 1 + HASH_SIZE;
       if (!decodeLine(lines, at, node, pAt)) {
         throw new VerifyError('invalid_hash', `proof line ${k + 1} is not the canonical base64 of a ${HASH_SIZE}-byte hash`);
       }
-      const p = node.toString('latin1', pAt, pAt + HASH_SIZE);
-      this.#record(steps++, level, fn, r, p);
-      node.write(r, right ? 1 + HASH_SIZE : 1, HASH_SIZE, 'latin1');
+      copyBytes(nodeView, pAt, sibling, o, HASH_SIZE);
+      copyBytes(nodeView, rAt, path, o, HASH_SIZE);
+      this.#pathIndex[level] = fn;
+      step[level] = k;
       r = hash('sha256', node, 'binary');
-      fn = (fn - (fn % 2)) / 2;
-      sn = (sn - (sn % 2)) / 2;
+      fn = half(fn);
+      sn = half(sn);
       level++;
     }
     if (joined < 0) {
       if (sn !== 0) throw new VerifyError('inclusion_proof_invalid', `proof for leaf ${index} of ${this.#size} is shorter than the path to the root`);
       if (r !== this.#root) throw new VerifyError('inclusion_proof_invalid', `proof for leaf ${index} of ${this.#size} does not lead to the root hash`);
+      for (let l = level; l < this.#height; l++) step[l] = -1;
+      this.#height = Math.max(this.#height, level);
+    } else {
+      // Above the join, the old steps: the same lines, `shift` further down this proof.
+      for (let l = joined + 1; l < this.#height; l++) if ((step[l] as number) >= 0) step[l] = (step[l] as number) + shift;
+      this.#height = Math.max(this.#height, joined + 1);
     }
-    this.#remember(steps, joined, joinedStep, lines, start, count);
-  }
-
-  #record(k: number, level: number, index: number, path: string, sibling: string): void {
-    this.#newLevel[k] = level;
-    this.#newIndex[k] = index;
-    this.#newPath[k] = path;
-    this.#newSibling[k] = sibling;
+    // Where the walk joined at the same line, the lines after the join are already there (they
+    // were compared): only those up to it change.
+    const n = (joined >= 0 && shift === 0 && count === this.#count ? (step[joined] as number) + 1 : count) * PROOF_LINE_SIZE;
+    if (n <= 4 * PROOF_LINE_SIZE) copyBytes(view, start, this.#linesView, 0, n);
+    else lines.copy(this.#lines, 0, start, start + n);
+    this.#count = count;
   }
 
   #sameLines(lines: Buffer, at: number, step: number, n: number): boolean {
     const from = step * PROOF_LINE_SIZE;
     return lines.compare(this.#lines, from, from + n * PROOF_LINE_SIZE, at, at + n * PROOF_LINE_SIZE) === 0;
   }
-
-  /**
-   * Makes the proof just verified the remembered one: its own steps, and above the level where
-   * it joined the old path (if it did), the old steps, renumbered.
-   */
-  #remember(steps: number, joined: number, joinedStep: number, lines: Buffer, start: number, count: number): void {
-    const step = this.#step;
-    const shift = steps - 1 - joinedStep;
-    const top = steps === 0 ? 0 : (this.#newLevel[steps - 1] as number) + 1;
-    const height = Math.max(this.#height, top);
-    for (let level = 0; level < height; level++) {
-      if (joined >= 0 && level > joined) {
-        if ((step[level] as number) >= 0) step[level] = (step[level] as number) + shift;
-      } else {
-        step[level] = -1;
-      }
-    }
-    for (let k = 0; k < steps; k++) {
-      const level = this.#newLevel[k] as number;
-      step[level] = k;
-      this.#pathIndex[level] = this.#newIndex[k] as number;
-      this.#pathHash[level] = this.#newPath[k] as string;
-      this.#siblingHash[level] = this.#newSibling[k] as string;
-    }
-    lines.copy(this.#lines, 0, start, start + count * PROOF_LINE_SIZE);
-    this.#count = count;
-    this.#height = height;
-  }
 }
+
+function isEven(n: number): boolean {
+  return n === 2 * Math.floor(n * 0.5);
+}
+
+function half(n: number): number {
+  return Math.floor(n * 0.5);
+}
+
 
 /**
  * Decodes one proof line (43 base64 characters, '=', newline) into `out` at `at`. Only the

@@ -1,36 +1,57 @@
+import { copyBytes, viewOf } from './byte-views.js';
+
 /**
  * The members of the archive other than manifest.json and manifest.sig, in name order, with
- * their sizes and SHA-256 digests. Kept in typed arrays, and entries by index rather than by
- * name: tens of thousands of strings would only give the garbage collector work.
+ * their names, sizes and SHA-256 digests, and the lines manifest.json and sha256sums must hold
+ * for them. Kept in flat buffers: tens of thousands of strings would only give the garbage
+ * collector work.
+ *
+ * Names reach this list only once package.ts has matched them to the layout (fixed names,
+ * `entries/N.*`, `evidence/HEX.EXT`): ASCII letters, digits, `.`, `/`, which JSON writes as
+ * they are, so a name's bytes are its JSON string's content.
  */
 export class MemberList {
   #count = 0;
-  // 0: a member named in #others; 1: entries/N.json; 2: entries/N.tlog-proof (N in #ref).
-  #kind = new Uint8Array(1024);
-  #ref = new Float64Array(1024);
+  // Member i's name is #names[#bound[i]..#bound[i + 1]). Int32 offsets: package.ts caps the
+  // members well below what would take 2^31 bytes of names (and integer offsets index faster).
+  #bound = new Int32Array(1025);
+  #names = Buffer.alloc(32 * 1024);
+  #namesView = viewOf(this.#names);
   #size = new Float64Array(1024);
   #digests = Buffer.alloc(32 * 1024);
-  readonly #others: string[] = [];
 
   get length(): number {
     return this.#count;
   }
 
-  /** A member that is not an entry; `digest` is the raw SHA-256 as a latin1 ('binary') string. */
-  add(path: string, size: number, digest: string): void {
-    this.#add(0, this.#others.length, size, digest);
-    this.#others.push(path);
-  }
-
-  /** entries/N.json (or, with `proof`, entries/N.tlog-proof). */
-  addEntry(index: number, proof: boolean, size: number, digest: string): void {
-    this.#add(proof ? 2 : 1, index, size, digest);
+  /**
+   * Adds a member: its name, `nameLength` bytes at the start of `name`, its size, its raw
+   * SHA-256 as a latin1 ('binary') string. Returns its index.
+   */
+  add(name: DataView, nameLength: number, size: number, digest: string): number {
+    const i = this.#count;
+    if (i === this.#size.length) {
+      this.#bound = grow(this.#bound, new Int32Array(2 * i + 1));
+      this.#size = grow(this.#size, new Float64Array(2 * i));
+      this.#digests = grow(this.#digests, Buffer.alloc(64 * i));
+    }
+    const from = this.#bound[i] as number;
+    if (from + nameLength > this.#names.length) {
+      this.#names = grow(this.#names, Buffer.alloc(2 * (from + nameLength)));
+      this.#namesView = viewOf(this.#names);
+    }
+    copyBytes(name, 0, this.#namesView, from, nameLength);
+    this.#bound[i + 1] = from + nameLength;
+    this.#size[i] = size;
+    const d = this.#digests;
+    const o = 32 * i;
+    for (let k = 0; k < 32; k++) d[o + k] = digest.charCodeAt(k);
+    this.#count = i + 1;
+    return i;
   }
 
   path(i: number): string {
-    const kind = this.#kind[i];
-    const ref = this.#ref[i] as number;
-    return kind === 0 ? (this.#others[ref] as string) : entryPath(ref, kind === 2 ? 'tlog-proof' : 'json');
+    return this.#names.toString('utf8', this.#bound[i], this.#bound[i + 1]);
   }
 
   size(i: number): number {
@@ -42,22 +63,9 @@ export class MemberList {
     return this.#digests.toString('hex', i * 32, i * 32 + 32);
   }
 
-  // The comparisons below run once per member and make no strings: at tens of thousands of
-  // members, building each name and digest to compare it costs more than the rest of the check.
-
   /** Is `path` the name of member `i`? */
   hasPath(i: number, path: string): boolean {
-    const kind = this.#kind[i];
-    if (kind === 0) return path === this.#others[this.#ref[i] as number];
-    const suffix = kind === 2 ? '.tlog-proof' : '.json';
-    if (path.length !== 20 + suffix.length || !path.startsWith('entries/') || !path.endsWith(suffix)) return false;
-    let n = 0;
-    for (let k = 8; k < 20; k++) {
-      const digit = path.charCodeAt(k) - 0x30;
-      if (digit < 0 || digit > 9) return false;
-      n = n * 10 + digit;
-    }
-    return n === this.#ref[i];
+    return path === this.path(i);
   }
 
   /** Is `hex` the lowercase hex SHA-256 of member `i`? */
@@ -65,55 +73,81 @@ export class MemberList {
     return hex === this.digest(i);
   }
 
+  // The two comparisons below run once per member for each of manifest.json and sha256sums, and
+  // make no strings: at tens of thousands of members, building each line to compare it costs
+  // more than reading the archive. They read four bytes at a time through DataViews (the lines
+  // lie at any offset), OR the differences together and test once per line.
+
   /**
-   * If `bytes` at `at` hold member `i`'s `sha256sum` line (`HEX  PATH` and a newline), where
-   * the line ends; else -1.
+   * If `bytes` (`view` its DataView) at `at` hold member `i`'s line of manifest.json's `files`,
+   * as manifestJson (package-writer.ts) writes it — `    {"path":"PATH","sha256":"HEX","size":SIZE}`,
+   * without the `,` and newline between lines — where the line ends; else -1.
    */
-  sumLineAt(i: number, bytes: Buffer, at: number): number {
-    if (at + 67 > bytes.length) return -1;
-    const d = this.#digests;
-    for (let k = 0; k < 32; k++) {
-      const b = d[i * 32 + k] as number;
-      if (bytes[at + 2 * k] !== HEX[b >> 4] || bytes[at + 2 * k + 1] !== HEX[b & 15]) return -1;
+  manifestLineAt(i: number, bytes: Buffer, view: DataView, at: number): number {
+    const from = this.#bound[i] as number;
+    const length = (this.#bound[i + 1] as number) - from;
+    const hexAt = at + 13 + length + 12;
+    const sizeAt = hexAt + 64 + 9;
+    if (sizeAt + 2 > bytes.length) return -1;
+    // '    {"path":"' (13 bytes), the name, '","sha256":"' (12), HEX, '","size":' (9)
+    let diff =
+      (view.getInt32(at, true) ^ LINE_PATH_0) |
+      (view.getInt32(at + 4, true) ^ LINE_PATH_4) |
+      (view.getInt32(at + 8, true) ^ LINE_PATH_8) |
+      ((bytes[at + 12] as number) ^ 0x22) |
+      this.#nameDiff(from, length, bytes, view, at + 13) |
+      (view.getInt32(hexAt - 12, true) ^ LINE_SHA256_0) |
+      (view.getInt32(hexAt - 8, true) ^ LINE_SHA256_4) |
+      (view.getInt32(hexAt - 4, true) ^ LINE_SHA256_8) |
+      this.#hexDiff(i, view, hexAt) |
+      (view.getInt32(sizeAt - 9, true) ^ LINE_SIZE_0) |
+      (view.getInt32(sizeAt - 5, true) ^ LINE_SIZE_4) |
+      ((bytes[sizeAt - 1] as number) ^ 0x3a);
+    if (diff !== 0) return -1;
+    // The size in decimal, as JSON.stringify writes a safe integer: no sign, no leading zero.
+    let q = sizeAt;
+    let value = 0;
+    while (q < bytes.length && q - sizeAt < 16) {
+      const digit = (bytes[q] as number) - 0x30;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+      q++;
     }
-    if (bytes[at + 64] !== 0x20 || bytes[at + 65] !== 0x20) return -1;
-    let p = at + 66;
-    const kind = this.#kind[i];
-    if (kind === 0) {
-      const path = this.#others[this.#ref[i] as number] as string; // ASCII: the layout allows nothing else
-      for (let k = 0; k < path.length; k++) if (bytes[p + k] !== path.charCodeAt(k)) return -1;
-      p += path.length;
-    } else {
-      const suffix = kind === 2 ? PROOF_SUFFIX : JSON_SUFFIX;
-      if (p + 20 + suffix.length > bytes.length) return -1;
-      for (let k = 0; k < 8; k++) if (bytes[p + k] !== ENTRIES[k]) return -1;
-      let n = 0;
-      for (let k = 8; k < 20; k++) {
-        const digit = (bytes[p + k] as number) - 0x30;
-        if (digit < 0 || digit > 9) return -1;
-        n = n * 10 + digit;
-      }
-      if (n !== this.#ref[i]) return -1;
-      for (let k = 0; k < suffix.length; k++) if (bytes[p + 20 + k] !== suffix[k]) return -1;
-      p += 20 + suffix.length;
-    }
-    return bytes[p] === 0x0a ? p + 1 : -1;
+    if (q === sizeAt || (bytes[sizeAt] === 0x30 && q > sizeAt + 1) || value !== this.#size[i] || bytes[q] !== 0x7d) return -1;
+    return q + 1;
   }
 
-  #add(kind: number, ref: number, size: number, digest: string): void {
-    const i = this.#count;
-    if (i === this.#kind.length) {
-      this.#kind = grow(this.#kind, new Uint8Array(2 * i));
-      this.#ref = grow(this.#ref, new Float64Array(2 * i));
-      this.#size = grow(this.#size, new Float64Array(2 * i));
-      this.#digests = grow(this.#digests, Buffer.alloc(64 * i));
-    }
-    this.#kind[i] = kind;
-    this.#ref[i] = ref;
-    this.#size[i] = size;
+  /**
+   * If `bytes` (`view` its DataView) at `at` hold member `i`'s `sha256sum` line (`HEX  PATH` and
+   * a newline), where the line ends; else -1.
+   */
+  sumLineAt(i: number, bytes: Buffer, view: DataView, at: number): number {
+    const from = this.#bound[i] as number;
+    const length = (this.#bound[i + 1] as number) - from;
+    const p = at + 66;
+    if (p + length + 1 > bytes.length) return -1;
+    const diff = this.#hexDiff(i, view, at) | ((bytes[at + 64] as number) ^ 0x20) | ((bytes[at + 65] as number) ^ 0x20) | this.#nameDiff(from, length, bytes, view, p) | ((bytes[p + length] as number) ^ 0x0a);
+    return diff === 0 ? p + length + 1 : -1;
+  }
+
+  /** Zero if `bytes[at..at + 64)` is member `i`'s SHA-256 in lowercase hex (the caller checks the bounds). */
+  #hexDiff(i: number, view: DataView, at: number): number {
     const d = this.#digests;
-    for (let k = 0; k < 32; k++) d[i * 32 + k] = digest.charCodeAt(k);
-    this.#count = i + 1;
+    const o = 32 * i;
+    let diff = 0;
+    for (let k = 0; k < 16; k++) diff |= view.getInt32(at + 4 * k, true) ^ ((HEX_PAIR[d[o + 2 * k] as number] as number) | ((HEX_PAIR[d[o + 2 * k + 1] as number] as number) << 16));
+    return diff;
+  }
+
+  /** Zero if `bytes[at..at + length)` is the name at `from` (the caller checks the bounds). */
+  #nameDiff(from: number, length: number, bytes: Buffer, view: DataView, at: number): number {
+    const names = this.#names;
+    const namesView = this.#namesView;
+    let diff = 0;
+    let k = 0;
+    for (; k + 4 <= length; k += 4) diff |= view.getInt32(at + k, true) ^ namesView.getInt32(from + k, true);
+    for (; k < length; k++) diff |= (bytes[at + k] as number) ^ (names[from + k] as number);
+    return diff;
   }
 }
 
@@ -122,12 +156,20 @@ export function entryPath(index: number, ext: 'json' | 'tlog-proof'): string {
   return `entries/${String(index).padStart(12, '0')}.${ext}`;
 }
 
-const HEX = Buffer.from('0123456789abcdef', 'latin1');
-const ENTRIES = Buffer.from('entries/', 'latin1');
-const JSON_SUFFIX = Buffer.from('.json', 'latin1');
-const PROOF_SUFFIX = Buffer.from('.tlog-proof', 'latin1');
+// The fixed parts of a manifest line, as little-endian 32-bit words.
+const word = (text: string, at: number): number => Buffer.from(text, 'latin1').readInt32LE(at);
+const LINE_PATH_0 = word('    {"path":"', 0);
+const LINE_PATH_4 = word('    {"path":"', 4);
+const LINE_PATH_8 = word('    {"path":"', 8);
+const LINE_SHA256_0 = word('","sha256":"', 0);
+const LINE_SHA256_4 = word('","sha256":"', 4);
+const LINE_SHA256_8 = word('","sha256":"', 8);
+const LINE_SIZE_0 = word('","size":', 0);
+const LINE_SIZE_4 = word('","size":', 4);
+// A byte's two lowercase hex digits, the first in the low byte (as they follow in memory).
+const HEX_PAIR = Uint16Array.from({ length: 256 }, (_, b) => '0123456789abcdef'.charCodeAt(b >> 4) | ('0123456789abcdef'.charCodeAt(b & 15) << 8));
 
-function grow<T extends Uint8Array | Float64Array>(from: T, to: T): T {
+function grow<T extends Uint8Array | Int32Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }

@@ -18,7 +18,7 @@ export function isEnvelope(path: string): boolean {
 }
 
 /** Check 6: the file has SHA-256 HEX and an entry commits to `"sha256:HEX"`. */
-export function checkEvidence(path: string, named: string, digest: string, committed: ReadonlySet<string>): void {
+export function checkEvidence(path: string, named: string, digest: string, committed: { has(hex: string): boolean }): void {
   if (digest !== named) throw new CheckFailed(path, 'evidence', `is not named by its SHA-256 (${digest})`);
   if (!committed.has(digest)) throw new CheckFailed(path, 'commitment', `no entry in the package commits to "sha256:${digest}"`);
 }

@@ -1,4 +1,5 @@
 import { createHash, hash } from 'node:crypto';
+import { range, sameBytes, viewOf } from './byte-views.js';
 import { parseCheckpoint, verifyCheckpoint } from './checkpoint.js';
 import type { Checkpoint } from './checkpoint.js';
 import { verifyConsistency } from './consistency-proof.js';
@@ -10,7 +11,7 @@ import { checkEnvelope, checkEvidence, evidenceDigest, isEnvelope } from './pack
 import { checkKeys, logKey } from './package-key.js';
 import type { LogKey } from './package-key.js';
 import { MemberList } from './member-list.js';
-import { checkListing, checkManifestLog, checkManifestSignature, checkSha256sums, FORMAT, parseManifest } from './package-manifest.js';
+import { checkManifest, checkManifestSignature, checkSha256sums, FORMAT } from './package-manifest.js';
 import { CheckFailed, checked } from './package-result.js';
 import type { PackageResult, PackageSummary } from './package-result.js';
 import { TarError, TarScanner } from './tar-read.js';
@@ -51,6 +52,10 @@ const KEPT_LIMIT: Readonly<Record<string, number>> = {
   sha256sums: 2 ** 31,
 };
 const ENTRY_LIMIT = 1 << 24;
+// Far above any real package (two members an entry), low enough that the member list's names
+// (at most ~100 bytes each, by the layout) stay within what its typed arrays index.
+const MEMBER_LIMIT = 1 << 24;
+const NO_COMMITMENTS = { has: (): boolean => false };
 const ENVELOPE_LIMIT = 1 << 26;
 
 /**
@@ -102,6 +107,7 @@ class PackageRun {
   readonly #seen = new Set<string>();
   readonly #envelopes: { path: string; data: Buffer }[] = [];
   #count = 0;
+  #sums = -1;
   #bytes = 0;
   #mtime = -1;
   #evidence = 0;
@@ -130,15 +136,15 @@ class PackageRun {
   #member(m: TarScanner): void {
     if (this.#mtime < 0) this.#mtime = m.mtime;
     else if (m.mtime !== this.#mtime) throw new CheckFailed(m.path, 'tar-header', `mtime ${m.mtime} differs from the other members' ${this.#mtime} (one mtime for all)`);
-    this.#count++;
+    if (++this.#count > MEMBER_LIMIT) throw new CheckFailed(m.path, 'layout', `is member ${this.#count}, more than the ${MEMBER_LIMIT} this verifier lists`);
 
     // Entries are most of a package: they are recognised from the name's bytes, without
     // making a string of it.
-    const entry = entryName(m.name, m.nameLength);
+    const entry = entryName(m.name, m.nameView, m.nameLength);
     if (entry >= 0) {
       const index = Math.floor(entry / 2);
       const proof = entry % 2 === 1;
-      this.#members.addEntry(index, proof, m.size, this.#entry(index, proof, m));
+      this.#members.add(m.nameView, m.nameLength, m.size, this.#entry(index, proof, m));
       return;
     }
     const { path } = m;
@@ -159,24 +165,28 @@ class PackageRun {
       digest = digestOf(m);
     }
     this.#seen.add(path);
-    if (!NOT_LISTED.has(path)) this.#members.add(path, m.size, digest);
+    if (NOT_LISTED.has(path)) return;
+    const i = this.#members.add(m.nameView, m.nameLength, m.size, digest);
+    if (path === 'sha256sums') this.#sums = i;
   }
 
   #entry(index: number, proof: boolean, m: TarScanner): string {
     const entries = this.#entries;
     if (entries === undefined) throw new CheckFailed('checkpoint', 'layout', 'is missing: the entries have nothing to be proven into');
     let buf = m.buf;
+    let view = m.view;
     let start = m.dataStart;
     if (start < 0) {
       // Too big to lie whole in the reader's buffer (never so for a real entry): a copy, with
       // the zero byte in front that the leaf hash needs.
       buf = Buffer.concat([Buffer.alloc(1), copy(m, ENTRY_LIMIT)]);
+      view = viewOf(buf);
       start = 1;
     }
     const end = start + m.size;
-    if (proof) entries.proof(index, buf, start, end);
-    else entries.entry(index, buf, start, end);
-    return hash('sha256', buf.subarray(start, end), 'binary');
+    if (proof) entries.proof(index, buf, view, start, end);
+    else entries.entry(index, buf, view, start, end);
+    return hash('sha256', range(buf, start, end), 'binary');
   }
 
   #evidenceFile(path: string, named: string, m: TarScanner): string {
@@ -189,7 +199,7 @@ class PackageRun {
     } else {
       digest = digestOf(m);
     }
-    checkEvidence(path, named, Buffer.from(digest, 'latin1').toString('hex'), (this.#entries?.committed as ReadonlySet<string> | undefined) ?? new Set());
+    checkEvidence(path, named, Buffer.from(digest, 'latin1').toString('hex'), this.#entries?.committed ?? NO_COMMITMENTS);
     return digest;
   }
 
@@ -215,10 +225,8 @@ class PackageRun {
     const key = checkKeys(kept('keys/log.vkey'), kept('keys/log.pem'), this.#pinned);
     const checkpoint = verifyPackageCheckpoint(this.#checkpointNote as Buffer, key);
     checkManifestSignature(kept('manifest.sig'), kept('manifest.json'), key, checkpoint.origin);
-    const manifest = parseManifest(kept('manifest.json'));
-    checkManifestLog(manifest, checkpoint, key);
-    checkListing(manifest.files, this.#members);
-    checkSha256sums(kept('sha256sums'), this.#members);
+    const manifest = checkManifest(kept('manifest.json'), this.#members, checkpoint, key);
+    checkSha256sums(kept('sha256sums'), this.#members, this.#sums);
     if (manifest.entries !== entries.count) {
       throw new CheckFailed('manifest.json', 'manifest', `counts ${manifest.entries} entries, the package has ${entries.count}`);
     }
@@ -272,22 +280,23 @@ function checkNewer(summary: PackageSummary, key: LogKey, note: string | Uint8Ar
   return newer;
 }
 
-const ENTRIES = Buffer.from('entries/', 'latin1');
-const JSON_SUFFIX = Buffer.from('.json', 'latin1');
-const PROOF_SUFFIX = Buffer.from('.tlog-proof', 'latin1');
+const ENTRIES = viewOf(Buffer.from('entries/', 'latin1'));
+const JSON_SUFFIX = viewOf(Buffer.from('.json', 'latin1'));
+const PROOF_SUFFIX = viewOf(Buffer.from('.tlog-proof', 'latin1'));
 
-/** For entries/N.json 2N, for entries/N.tlog-proof 2N + 1 (N twelve digits), else -1. */
-function entryName(name: Buffer, length: number): number {
-  const suffix = length === 20 + JSON_SUFFIX.length ? JSON_SUFFIX : length === 20 + PROOF_SUFFIX.length ? PROOF_SUFFIX : undefined;
-  if (suffix === undefined) return -1;
-  for (let i = 0; i < 8; i++) if (name[i] !== ENTRIES[i]) return -1;
+/**
+ * For entries/N.json 2N, for entries/N.tlog-proof 2N + 1 (N twelve digits), else -1; from the
+ * name's bytes `name[0..length)` (`view` its DataView).
+ */
+function entryName(name: Buffer, view: DataView, length: number): number {
+  const suffix = length === 20 + JSON_SUFFIX.byteLength ? JSON_SUFFIX : length === 20 + PROOF_SUFFIX.byteLength ? PROOF_SUFFIX : undefined;
+  if (suffix === undefined || !sameBytes(view, 0, ENTRIES, 0, 8) || !sameBytes(view, 20, suffix, 0, suffix.byteLength)) return -1;
   let index = 0;
   for (let i = 8; i < 20; i++) {
     const digit = (name[i] as number) - 0x30;
     if (digit < 0 || digit > 9) return -1;
     index = index * 10 + digit;
   }
-  for (let i = 0; i < suffix.length; i++) if (name[20 + i] !== suffix[i]) return -1;
   return 2 * index + (suffix === PROOF_SUFFIX ? 1 : 0);
 }
 
@@ -303,7 +312,7 @@ function copy(m: TarScanner, limit: number): Buffer {
 
 /** The SHA-256 of the current member's content, as a latin1 ('binary') string. */
 function digestOf(m: TarScanner): string {
-  if (m.dataStart >= 0) return hash('sha256', m.buf.subarray(m.dataStart, m.dataStart + m.size), 'binary');
+  if (m.dataStart >= 0) return hash('sha256', range(m.buf, m.dataStart, m.dataStart + m.size), 'binary');
   const h = createHash('sha256');
   for (const chunk of m.chunks()) h.update(chunk);
   return h.digest('binary');

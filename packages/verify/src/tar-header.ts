@@ -1,4 +1,5 @@
 import { TextDecoder } from 'node:util';
+import { viewOf } from './byte-views.js';
 import { TAR_BLOCK, tarHeader, ustarSplit } from './tar.js';
 import { TarError } from './tar-error.js';
 import type { TarCheck } from './tar-error.js';
@@ -42,13 +43,20 @@ export class TarHeader {
   size = 0;
   mtime = 0;
   #previous = Buffer.alloc(256);
+  #previousView = viewOf(this.#previous);
   #previousLength = -1;
   #name = Buffer.alloc(256);
+  #nameView = viewOf(this.#name);
   #path: string | undefined;
 
   /** The member's name as bytes: `name[0..nameLength)`, valid until the next header. */
   get name(): Buffer {
     return this.#previous;
+  }
+
+  /** `name` as a DataView. */
+  get nameView(): DataView {
+    return this.#previousView;
   }
 
   get nameLength(): number {
@@ -62,6 +70,7 @@ export class TarHeader {
   }
 
   read(h: Buffer, words: Int32Array | undefined, at: number, offset: number): void {
+    if (words !== undefined && this.#readAligned(h, words, at)) return;
     try {
       this.#read(h, words, at, offset);
     } catch (err) {
@@ -70,6 +79,74 @@ export class TarHeader {
       if (err instanceof TarError && err.check !== 'tar-order') throw checksumError(h, at, offset) ?? err;
       throw err;
     }
+  }
+
+  /**
+   * The common header, read a word at a time: ASCII name without a prefix, every field as the
+   * writer writes it, sorting after the previous name. Anything else returns false before
+   * changing any state, and #read reads the header again, byte by byte, and says what is wrong:
+   * this only ever accepts what #read accepts, with the same name, size and mtime.
+   */
+  #readAligned(h: Buffer, words: Int32Array, at: number): boolean {
+    const w = at >> 2;
+    // size (124-135) and mtime (136-147): 11 octal digits and a NUL each; the checksum
+    // (148-155): six octal digits, NUL, space. Little-endian words: the first byte is the lowest.
+    const s0 = words[w + 31] as number;
+    const s1 = words[w + 32] as number;
+    const s2 = words[w + 33] as number;
+    const m0 = words[w + 34] as number;
+    const m1 = words[w + 35] as number;
+    const m2 = words[w + 36] as number;
+    const c0 = words[w + 37] as number;
+    const c1 = words[w + 38] as number;
+    if (
+      (((s0 & OCTAL4) ^ DIGITS4) |
+        ((s1 & OCTAL4) ^ DIGITS4) |
+        ((s2 & OCTAL3_NUL) ^ DIGITS3_NUL) |
+        ((m0 & OCTAL4) ^ DIGITS4) |
+        ((m1 & OCTAL4) ^ DIGITS4) |
+        ((m2 & OCTAL3_NUL) ^ DIGITS3_NUL) |
+        ((c0 & OCTAL4) ^ DIGITS4) |
+        ((c1 & OCTAL2_NUL_SPACE) ^ DIGITS2_NUL_SPACE)) !==
+      0
+    ) {
+      return false;
+    }
+    if (h[at + 345] !== 0) return false; // a prefix
+    // The name, copied and added up; ASCII, no control character or backslash, no empty, '.'
+    // or '..' segment.
+    const name = this.#name;
+    let sum = FIXED_SUM;
+    let n = 0;
+    let segment = 0;
+    for (; n < 100; n++) {
+      const b = h[at + n] as number;
+      if (b === 0) break;
+      name[n] = b;
+      sum += b;
+      const kind = NAME_BYTE[b] as number;
+      if (kind !== 0) {
+        if (kind !== SLASH || badSegment(name, segment, n)) return false;
+        segment = n + 1;
+      }
+    }
+    if (n === 0 || badSegment(name, segment, n) || !fixedWords(h, words, at, n)) return false;
+    // The bytes of 124-147, added up two 16-bit lanes at a time.
+    const lanes = lanes2(s0) + lanes2(s1) + lanes2(s2) + lanes2(m0) + lanes2(m1) + lanes2(m2);
+    sum += (lanes & 0xffff) + (lanes >>> 16);
+    if (sum !== octal4(c0) * 64 + octal2(c1)) return false;
+    const previous = this.#previous;
+    if (this.#previousLength >= 0 && !sortsAfter(name, this.#nameView, n, previous, this.#previousView, this.#previousLength)) return false;
+    this.size = octal4(s0) * 2097152 + octal4(s1) * 512 + octal3(s2);
+    this.mtime = octal4(m0) * 2097152 + octal4(m1) * 512 + octal3(m2);
+    this.#path = undefined;
+    this.#previous = name;
+    this.#name = previous;
+    const view = this.#previousView;
+    this.#previousView = this.#nameView;
+    this.#nameView = view;
+    this.#previousLength = n;
+    return true;
   }
 
   #read(h: Buffer, words: Int32Array | undefined, at: number, offset: number): void {
@@ -100,7 +177,7 @@ export class TarHeader {
     const length = p === 0 ? n : this.#joinPrefix(h, at, n, p, offset);
     const ascii = safeName(name, length, offset);
     const previous = this.#previous;
-    if (this.#previousLength >= 0 && !sortsAfter(name, length, previous, this.#previousLength)) {
+    if (this.#previousLength >= 0 && !sortsAfter(name, this.#nameView, length, previous, this.#previousView, this.#previousLength)) {
       const path = decodeName(name, length, ascii, offset);
       const before = previous.toString('utf8', 0, this.#previousLength);
       throw new TarError('tar-order', path, offset, `member ${JSON.stringify(path)} does not sort after ${JSON.stringify(before)} (names must be unique, in increasing byte order)`);
@@ -111,6 +188,9 @@ export class TarHeader {
     this.mtime = mtime;
     this.#previous = name;
     this.#name = previous;
+    const view = this.#previousView;
+    this.#previousView = this.#nameView;
+    this.#nameView = view;
     this.#previousLength = length;
   }
 
@@ -126,6 +206,43 @@ export class TarHeader {
     }
     return length;
   }
+}
+
+// Which bytes of a name #readAligned takes as they are (0), '/' and the others (left to #read).
+const SLASH = 1;
+const NAME_BYTE = Uint8Array.from({ length: 256 }, (_, b) => (b === 0x2f ? SLASH : b < 0x20 || b >= 0x7f || b === 0x5c ? 2 : 0));
+
+// Octal fields as little-endian words: masks that keep the bits a digit '0'-'7' (0x30-0x37)
+// shares, and what they must then be; the NUL and space are kept whole.
+const OCTAL4 = 0xf8f8f8f8 | 0;
+const DIGITS4 = 0x30303030;
+const OCTAL3_NUL = 0xfff8f8f8 | 0;
+const DIGITS3_NUL = 0x00303030;
+const OCTAL2_NUL_SPACE = 0xfffff8f8 | 0;
+const DIGITS2_NUL_SPACE = 0x20003030;
+
+/** The value of a word of four octal digits (checked), the first digit in the lowest byte. */
+function octal4(v: number): number {
+  return ((v & 7) << 9) | (((v >> 8) & 7) << 6) | (((v >> 16) & 7) << 3) | ((v >> 24) & 7);
+}
+
+function octal3(v: number): number {
+  return ((v & 7) << 6) | (((v >> 8) & 7) << 3) | ((v >> 16) & 7);
+}
+
+function octal2(v: number): number {
+  return ((v & 7) << 3) | ((v >> 8) & 7);
+}
+
+/** A word's bytes added up in pairs: bytes 0 + 1 in the low 16 bits, 2 + 3 in the high. */
+function lanes2(v: number): number {
+  return (v & 0x00ff00ff) + ((v >>> 8) & 0x00ff00ff);
+}
+
+/** Is name[from..to) an empty, '.' or '..' segment? */
+function badSegment(name: Buffer, from: number, to: number): boolean {
+  const n = to - from;
+  return n === 0 || (n <= 2 && name[from] === 0x2e && (n === 1 || name[from + 1] === 0x2e));
 }
 
 /**
@@ -153,10 +270,15 @@ function safeName(name: Buffer, length: number, offset: number): boolean {
   return ascii;
 }
 
-/** Byte order: does a[0..aLength) sort strictly after b[0..bLength)? */
-function sortsAfter(a: Buffer, aLength: number, b: Buffer, bLength: number): boolean {
+/**
+ * Byte order: does a[0..aLength) sort strictly after b[0..bLength)? The common prefix is
+ * skipped four bytes at a time (`av`, `bv`: the DataViews of `a` and `b`).
+ */
+function sortsAfter(a: Buffer, av: DataView, aLength: number, b: Buffer, bv: DataView, bLength: number): boolean {
   const n = Math.min(aLength, bLength);
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  while (i + 4 <= n && av.getInt32(i) === bv.getInt32(i)) i += 4;
+  for (; i < n; i++) {
     if (a[i] !== b[i]) return (a[i] as number) > (b[i] as number);
   }
   return aLength > bLength;

@@ -10,6 +10,8 @@ export class TarInput {
    * fields and zero padding are checked a word at a time. Undefined for unaligned input.
    */
   words: Int32Array | undefined;
+  /** `buf` as a DataView, for reading words at any offset. */
+  view: DataView;
   pos = 0;
   end: number;
   /** Archive offset of buf[0]; a multiple of 8. */
@@ -22,6 +24,7 @@ export class TarInput {
   private constructor(buf: Buffer, end: number, total: number, fd: number | undefined) {
     this.buf = buf;
     this.words = wordsOf(buf);
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     this.end = end;
     this.total = total;
     this.#fd = fd;
@@ -62,6 +65,7 @@ export class TarInput {
       this.buf.copy(bigger, 0, from, this.end);
       this.buf = bigger;
       this.words = wordsOf(bigger);
+      this.view = new DataView(bigger.buffer, bigger.byteOffset, bigger.length);
     } else {
       this.buf.copy(this.buf, 0, from, this.end);
     }

@@ -110,6 +110,11 @@ export class TarScanner {
     return this.#header.name;
   }
 
+  /** `name` as a DataView. */
+  get nameView(): DataView {
+    return this.#header.nameView;
+  }
+
   get nameLength(): number {
     return this.#header.nameLength;
   }
@@ -117,6 +122,11 @@ export class TarScanner {
   /** The buffer `dataStart` points into; valid until the next call of next() or chunks(). */
   get buf(): Buffer {
     return this.#input.buf;
+  }
+
+  /** `buf` as a DataView; valid as long as `buf`. */
+  get view(): DataView {
+    return this.#input.view;
   }
 
   /** Size of the archive in bytes. */

@@ -7,7 +7,8 @@ import { VerifyError } from './error.js';
  */
 export function requireTreeSize(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new VerifyError('invalid_argument', `${what} must be a non-negative safe integer, got ${String(value)}`);
+    // Only a number is shown: String() of a hostile object can itself throw (a non-callable toString).
+    throw new VerifyError('invalid_argument', `${what} must be a non-negative safe integer, got ${typeof value === 'number' ? String(value) : typeof value}`);
   }
   return value;
 }

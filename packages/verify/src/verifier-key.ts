@@ -51,7 +51,7 @@ export function isValidKeyName(name: string): boolean {
 export function noteKeyId(name: string, keyType: number, publicKey: Uint8Array): Uint8Array {
   if (typeof name !== 'string') throw new VerifyError('invalid_argument', 'key name is not a string');
   if (!Number.isInteger(keyType) || keyType < 0 || keyType > 0xff) {
-    throw new VerifyError('invalid_argument', `key type ${String(keyType)} is not a byte`);
+    throw new VerifyError('invalid_argument', `key type ${typeof keyType === 'number' ? String(keyType) : typeof keyType} is not a byte`);
   }
   if (!(publicKey instanceof Uint8Array)) throw new VerifyError('invalid_argument', 'public key is not a byte array');
   const digest = createHash('sha256')

@@ -46,6 +46,14 @@ describe('hostile input', () => {
     );
   });
 
+  test('an object that cannot be made a string is refused, not echoed', () => {
+    // fast-check found it: String({ toString: false }) throws a TypeError.
+    const hostile = { toString: false };
+    onlyVerifyErrors(() => verify.rootFromInclusionProof(hostile as unknown as number, 1, new Uint8Array(32), []));
+    onlyVerifyErrors(() => verify.formatCheckpoint({ origin: 'o', size: hostile as unknown as number, rootHash: new Uint8Array(32), extensions: [] }));
+    onlyVerifyErrors(() => verify.noteKeyId('name', hostile as unknown as number, new Uint8Array(32)));
+  });
+
   test('encodings and canonical JSON', () => {
     fc.assert(
       fc.property(junk, (a) => {

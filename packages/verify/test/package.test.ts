@@ -213,6 +213,70 @@ describe('verifyPackage: files and the manifest', () => {
     failsToBuild({ manifestText: (t) => t.replace('"entries": 5', '"entries": 5, "exportedBy": "alice"') }, 'manifest', 'manifest.json');
   });
 
+  test('manifest.json is byte for byte what the writer writes: any other layout fails, naming the line', () => {
+    const layouts: [string, (t: string) => string][] = [
+      ['a space more in the head', (t) => t.replace('"entries": 5', '"entries":  5')],
+      ['"log" members in another order', (t) => t.replace(/"log": (\{[^}]*\})/, (_, log: string) => `"log": ${JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(log) as object).reverse()))}`)],
+      ['a files line with its members in another order', (t) => t.replace(/\{"path":("[^"]*"),"sha256":("[^"]*")/, '{"sha256":$2,"path":$1')],
+      ['a files line indented otherwise', (t) => t.replace(',\n    {"path":"VERIFY.md"', ',\n  {"path":"VERIFY.md"').replace('[\n    {"path":"VERIFY.md"', '[\n  {"path":"VERIFY.md"')],
+      ['a space after a comma between lines', (t) => t.replace('},\n    {"path":"checkpoint"', '}, \n    {"path":"checkpoint"')],
+      ['no newline at the end', (t) => t.slice(0, -1)],
+      ['a newline more at the end', (t) => `${t}\n`],
+      ['the same JSON on one line', (t) => `${JSON.stringify(JSON.parse(t))}\n`],
+      ['a size written with a fraction (219.0)', (t) => t.replace(/"size":(\d+)\}/, (_, n: string) => `"size":${Number(n)}.0}`)],
+    ];
+    for (const [what, change] of layouts) {
+      let changed = false;
+      const result = verifyPackage(
+        buildPackage({
+          manifestText: (t) => {
+            const u = change(t);
+            changed = u !== t;
+            return u;
+          },
+        }).bytes,
+      );
+      assert.ok(changed, `${what}: the change did not apply`);
+      fails(result, 'manifest', 'manifest.json');
+      assert.ok(!result.ok && /line \d+ is /.test(result.failure.message), `${what}: ${result.ok ? '' : result.failure.message}`);
+    }
+  });
+
+  test('"scope" keeps the requester\'s member order, which the writer passes through', () => {
+    const pkg = buildPackage({ manifestText: (t) => t.replace('{"kind":"time","from":"2026-01-01T00:00:00Z","to":"2026-02-01T00:00:00Z"}', '{"to":"2026-02-01T00:00:00Z","kind":"time","from":"2026-01-01T00:00:00Z"}') });
+    const result = verifyPackage(pkg.bytes);
+    assert.ok(result.ok, result.ok ? '' : JSON.stringify(result.failure));
+    assert.deepEqual(result.summary.scope, { kind: 'time', from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' });
+  });
+
+  test('a manifest that also differs in substance says so, not just that its layout differs', () => {
+    // Changed and minified: the digest is what is reported.
+    const result = verifyPackage(
+      buildPackage({
+        manifestText: (t) => {
+          const m = JSON.parse(t) as { files: { path: string; sha256: string }[] };
+          (m.files.find((f) => f.path === 'report.html') as { sha256: string }).sha256 = '0'.repeat(64);
+          return JSON.stringify(m);
+        },
+      }).bytes,
+    );
+    fails(result, 'digest', 'report.html');
+  });
+
+  test('sha256sums is exactly the lines, with nothing before or after', () => {
+    const sums = (f: Map<string, Uint8Array>): string =>
+      [...f.keys()]
+        .filter((p) => p !== 'sha256sums')
+        .sort()
+        .map((p) => `${sha256hex(f.get(p) as Uint8Array)}  ${p}\n`)
+        .join('');
+    failsToBuild({ beforeManifest: (f) => f.set('sha256sums', text(`${sums(f)}\n`)) }, 'sha256sums', 'sha256sums');
+    failsToBuild({ beforeManifest: (f) => f.set('sha256sums', text(sums(f).slice(0, -1))) }, 'sha256sums', 'sha256sums');
+    failsToBuild({ beforeManifest: (f) => f.set('sha256sums', text(sums(f).replace('  VERIFY.md', ' *VERIFY.md'))) }, 'sha256sums', 'sha256sums');
+    failsToBuild({ beforeManifest: (f) => f.set('sha256sums', text(sums(f).toUpperCase())) }, 'sha256sums', 'sha256sums');
+    assert.ok(verifyPackage(buildPackage({ beforeManifest: (f) => f.set('sha256sums', text(sums(f))) }).bytes).ok);
+  });
+
   test('members must share one mtime', () => {
     // The second member's mtime (octal, at 136 in its header) one second later, checksum fixed.
     const bytes = Buffer.from(buildPackage().bytes);
@@ -286,6 +350,22 @@ describe('verifyPackage: evidence', () => {
   test('evidence no entry commits to fails', () => {
     const data = text('{"kind":"bias"}\n');
     failsToBuild({ beforeManifest: (f) => f.set(`evidence/${sha256hex(data)}.json`, data) }, 'commitment', `evidence/${sha256hex(data)}.json`);
+  });
+
+  test('evidence committed to by several entries, one after another or not, verifies', () => {
+    // The document the builder commits to in the second entry, committed to by the first too.
+    const document = sha256hex(`${JSON.stringify({ kind: 'validation', auc: 0.91 })}\n`);
+    const data = text('{"kind":"other"}\n');
+    const cases: [string[], number][] = [
+      [[`sha256:${document}`], 2],
+      [[`sha256:${sha256hex(data)}`, `sha256:${document}`], 3],
+      [[`sha256:${document}`, `sha256:${sha256hex(data)}`], 3],
+    ];
+    for (const [commitments, files] of cases) {
+      const result = verifyPackage(buildPackage({ commitments, beforeManifest: (f) => (files === 3 ? f.set(`evidence/${sha256hex(data)}.json`, data) : undefined) }).bytes);
+      assert.ok(result.ok, result.ok ? '' : JSON.stringify(result.failure));
+      assert.equal(result.summary.evidence.files, files);
+    }
   });
 
   test('evidence not named by its SHA-256 fails', () => {

@@ -103,6 +103,33 @@ describe('readTar: round trip with tar.ts', () => {
     assert.throws(() => read(shifted), (err: unknown) => err instanceof TarError && err.check === 'tar-checksum');
   });
 
+  test('word-aligned bytes (read a word at a time) and unaligned ones (a byte at a time) agree on any forged header', () => {
+    // A forger fixes the checksum, so that every other rule has to catch the change.
+    const archive = tarArchive([...samples.slice(0, 4), [`${'n'.repeat(100)}`, 'x'], ['x/y', 'z']]);
+    const headers: number[] = [];
+    for (const m of readTar(archive)) headers.push(m.offset);
+    const outcome = (bytes: Uint8Array): string => {
+      try {
+        return JSON.stringify(read(bytes).map((m) => [m.path, m.size, m.mtime]));
+      } catch (err) {
+        assert.ok(err instanceof TarError, String(err));
+        return `${err.check} ${err.member ?? ''}`;
+      }
+    };
+    fc.assert(
+      fc.property(fc.nat(headers.length - 1), fc.array(fc.tuple(fc.nat(TAR_BLOCK - 1), fc.nat(255)), { minLength: 1, maxLength: 3 }), (h, changes) => {
+        const forged = patchHeader(archive, headers[h] as number, (header) => {
+          for (const [at, byte] of changes) if (at < 148 || at >= 156) header[at] = byte;
+        });
+        const aligned = Buffer.from(forged);
+        const unaligned = Buffer.concat([Buffer.alloc(1), forged]).subarray(1);
+        assert.ok(aligned.byteOffset % 4 === 0 && unaligned.byteOffset % 4 !== 0);
+        assert.equal(outcome(unaligned), outcome(aligned));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test('a member too big to be whole has no data but streams in chunks', () => {
     const seen = [...readTar(archive, { wholeLimit: 1000 })].map((m) => [m.path, m.data === undefined]);
     assert.deepEqual(seen.at(-1), ['zzz', true]);

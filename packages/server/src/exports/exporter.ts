@@ -316,9 +316,11 @@ function digestOf(pieces: Iterable<string>): { sha256: string; size: number } {
   return { sha256: hash.digest('hex'), size };
 }
 
-/** Times in one form (RFC 3339 UTC with milliseconds, as entries carry them) so that range bounds compare as text. */
+/** Scopes in one form: keys in a fixed order; times RFC 3339 UTC with milliseconds, as entries carry them, so that range bounds compare as text. */
 export function normaliseScope(scope: ExportScope): ExportScope {
-  if (scope.kind !== 'time') return scope;
+  // Fresh objects in a fixed key order: the scope is written into manifest.json, byte for byte.
+  if (scope.kind === 'model') return { kind: 'model', model: scope.model, version: scope.version };
+  if (scope.kind === 'subject') return { kind: 'subject', subject: scope.subject };
   const from = Date.parse(scope.from);
   const to = Date.parse(scope.to);
   if (Number.isNaN(from) || Number.isNaN(to)) throw new CairnError('invalid_request', 'from and to must be RFC 3339 date-times', { details: [{ path: '/scope', message: 'from and to must be RFC 3339 date-times' }] });
