@@ -20,6 +20,7 @@ export function progressBar(label: string, enabled: boolean, unit = 'entries'): 
     },
     stop() {
       if (started) bar.stop();
+      started = false;
     },
   };
 }

@@ -14,7 +14,7 @@ import type { ExportTable } from '../store/schema.js';
 import { buildControls, controlsJson } from './controls.js';
 import type { EvidenceFile, ExportFacts, ExportScope, LogFacts } from './facts.js';
 import { FactsBuilder, type WantedDocument } from './facts-builder.js';
-import { entryPath, estimatedEntryBytes, manifestJson, manifestNoteText, PackageWriter, sha256sums, tlogProof, type PackageFile } from './package-writer.js';
+import { entryPath, estimatedEntryBytes, manifestJson, manifestNoteText, measure, PackageWriter, sha256sums, tlogProof, type PackageFile } from './package-writer.js';
 import { reportHtml } from './report.js';
 import { resolveScope } from './scope.js';
 
@@ -60,8 +60,6 @@ interface Prepared {
 
 const BATCH = 256;
 const VERIFY_MD = new URL('../../../assets/VERIFY.md', import.meta.url);
-/** SubjectPublicKeyInfo DER of an Ed25519 key: this prefix, then the 32-byte key (RFC 8410). */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 /**
  * Compliance packages. The request is a ledger entry before anything is built; the archive is
@@ -84,7 +82,8 @@ export class Exports {
     // Refuse what cannot be built before recording anything.
     const pinned = request.checkpoint === undefined ? undefined : await this.#ledger.checkpointAt(request.checkpoint);
     const probeSize = pinned?.size ?? (await this.#ledger.size());
-    if ((await resolveScope(this.#store.db, scope, probeSize)).length === 0) {
+    const probe = await resolveScope(this.#store.db, scope, probeSize);
+    if (probe.length === 0) {
       throw new CairnError('nothing_in_scope', `no entry below tree size ${probeSize} is in scope ${describeScope(scope)}`, { details: { scope: scope as unknown as JsonObject, treeSize: probeSize } });
     }
     const id = `exp_${crypto.randomBytes(9).toString('base64url')}`;
@@ -101,7 +100,8 @@ export class Exports {
     const requestIndex = requested.entries[0]!.index;
     try {
       const checkpoint = pinned ?? (await this.#checkpointCovering(requestIndex));
-      const indices = await resolveScope(this.#store.db, scope, checkpoint.size);
+      // Below a pinned checkpoint the scope is what the probe found; a fresh one also covers what came since.
+      const indices = pinned ? probe : await resolveScope(this.#store.db, scope, checkpoint.size);
       const prepared = await this.#prepare(scope, checkpoint, indices);
       await this.#store.db.updateTable('exports').set({ checkpoint_size: checkpoint.size, entries: indices.length }).where('id', '=', id).execute();
       return { record: await this.get(id), estimatedSize: prepared.estimatedSize, body: this.#write(actor, id, checkpoint, indices, prepared) };
@@ -177,8 +177,7 @@ export class Exports {
         }
       }
       for (const doc of prepared.documents) yield* out.add(doc.path, await this.#document(doc));
-      const publicKey = Buffer.concat([ED25519_SPKI_PREFIX, this.#ledger.signer.publicKey]);
-      yield* out.add('keys/log.pem', crypto.createPublicKey({ key: publicKey, format: 'der', type: 'spki' }).export({ format: 'pem', type: 'spki' }).toString());
+      yield* out.add('keys/log.pem', crypto.createPublicKey({ key: Buffer.from(this.#ledger.signer.spki), format: 'der', type: 'spki' }).export({ format: 'pem', type: 'spki' }).toString());
       yield* out.add('keys/log.vkey', `${this.#ledger.signer.verifierKey}\n`);
       // report.html and sha256sums sort after the manifest but are listed in it: known in advance.
       const report = Buffer.from(prepared.report, 'utf8');
@@ -188,7 +187,7 @@ export class Exports {
         for (let i = 0; i < before; i += 1) yield out.files.get(i);
         yield reportFile;
       };
-      const sums = digestOf(sha256sums(summed()));
+      const sums = measure(sha256sums(summed()));
       const sumsFile: PackageFile = { path: 'sha256sums', ...sums };
       const log = { origin: facts.log.origin, treeSize: facts.log.treeSize, rootHash: facts.log.rootHash, verifierKey: facts.log.verifierKey };
       yield* out.addGenerated('manifest.json', () =>
@@ -294,7 +293,7 @@ export class Exports {
       treeSize: checkpoint.size,
       rootHash: Buffer.from(checkpoint.rootHash).toString('base64'),
       verifierKey: signer.verifierKey,
-      keyFingerprint: crypto.hash('sha256', Buffer.concat([ED25519_SPKI_PREFIX, signer.publicKey]), 'hex'),
+      keyFingerprint: crypto.hash('sha256', signer.spki, 'hex'),
       asOf: last.entry.time,
     };
   }
@@ -303,17 +302,6 @@ export class Exports {
     this.#verifyMd ??= fs.readFileSync(VERIFY_MD, 'utf8');
     return this.#verifyMd;
   }
-}
-
-/** SHA-256 and size of a member produced in pieces, without keeping it. */
-function digestOf(pieces: Iterable<string>): { sha256: string; size: number } {
-  const hash = crypto.createHash('sha256');
-  let size = 0;
-  for (const piece of pieces) {
-    hash.update(piece, 'utf8');
-    size += Buffer.byteLength(piece);
-  }
-  return { sha256: hash.digest('hex'), size };
 }
 
 /** Scopes in one form: keys in a fixed order; times RFC 3339 UTC with milliseconds, as entries carry them, so that range bounds compare as text. */

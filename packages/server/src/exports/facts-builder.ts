@@ -9,10 +9,12 @@ import {
   type ExportFacts,
   type ExportScope,
   type LogFacts,
+  type ModelFact,
   type PolicyFact,
   type RefusalFact,
   type RunFact,
   type TimelineItem,
+  type VersionFact,
   type WaiverFact,
 } from './facts.js';
 
@@ -28,14 +30,12 @@ export interface WantedDocument {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] ? U[] : T[K] };
-type VersionState = Omit<Mutable<import('./facts.js').VersionFact>, 'evidence' | 'approvals' | 'waivers' | 'refusals'> & {
+type VersionState = Omit<Mutable<VersionFact>, 'evidence' | 'approvals' | 'waivers' | 'refusals'> & {
   model: string;
-  evidence: Mutable<import('./facts.js').VersionFact>['evidence'];
+  evidence: Mutable<VersionFact>['evidence'];
   approvals: Mutable<ApprovalFact>[];
   waivers: Mutable<WaiverFact>[];
   refusals: RefusalFact[];
-  /** Approvals count toward `approved` only if given under the policy that set the tier's rules. */
-  approvedUnder: string | null;
 };
 
 const EXTENSIONS: Record<string, string> = {
@@ -74,7 +74,7 @@ export class FactsBuilder {
   #last: TimelineItem | null = null;
   readonly #byKind = new Map<string, number>();
   readonly #timeline: TimelineItem[] = [];
-  readonly #models = new Map<string, Mutable<Omit<import('./facts.js').ModelFact, 'versions'>>>();
+  readonly #models = new Map<string, Mutable<Omit<ModelFact, 'versions'>>>();
   readonly #versions = new Map<string, VersionState>();
   readonly #datasets = new Map<string, Mutable<DatasetFact>>();
   readonly #runs = new Map<string, Mutable<RunFact>>();
@@ -120,7 +120,7 @@ export class FactsBuilder {
     const modelNames = new Set([...this.#models.keys(), ...versionsByModel.keys()]);
     const models = [...modelNames].sort().map((name) => {
       const m = this.#models.get(name) ?? { name, owner: '', useCase: '', riskTier: '', description: '', createdBy: '', createdAt: '', ledgerIndex: -1 };
-      const versions = (versionsByModel.get(name) ?? []).map(({ model: _model, approvedUnder: _under, ...v }) => v);
+      const versions = (versionsByModel.get(name) ?? []).map(({ model: _model, ...v }) => v);
       return { ...m, versions };
     });
     return {
@@ -194,7 +194,6 @@ export class FactsBuilder {
         approvals: [],
         waivers: [],
         refusals: [],
-        approvedUnder: null,
       });
       const runId = str(b['runId']);
       const run = runId ? this.#runs.get(runId) : undefined;
@@ -264,7 +263,6 @@ export class FactsBuilder {
     if (tier.approvals.every((r) => valid.filter((role) => role === r.role).length >= r.count)) {
       v.state = 'approved';
       v.approvalExpiresAt = new Date(Date.parse(at) + tier.approval_validity_days * 86_400_000).toISOString();
-      v.approvedUnder = policyHash;
     }
   }
 

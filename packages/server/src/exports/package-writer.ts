@@ -95,13 +95,8 @@ export class PackageWriter {
    * size never sits whole in memory. `produce` must give the same pieces both times.
    */
   *addGenerated(path: string, produce: () => Iterable<string>): Generator<Uint8Array> {
-    const hash = crypto.createHash('sha256');
-    let size = 0;
-    for (const piece of produce()) {
-      hash.update(piece, 'utf8');
-      size += Buffer.byteLength(piece);
-    }
-    this.#begin(path, hash.digest(), size);
+    const { sha256, size } = measure(produce());
+    this.#begin(path, Buffer.from(sha256, 'hex'), size);
     let written = 0;
     for (const piece of produce()) {
       const bytes = Buffer.from(piece, 'utf8');
@@ -147,6 +142,17 @@ export class PackageWriter {
     this.#pending.push(bytes);
     this.#pendingBytes += bytes.length;
   }
+}
+
+/** SHA-256 (hex) and size of a member produced in pieces, without keeping it. */
+export function measure(pieces: Iterable<string>): { sha256: string; size: number } {
+  const hash = crypto.createHash('sha256');
+  let size = 0;
+  for (const piece of pieces) {
+    hash.update(piece, 'utf8');
+    size += Buffer.byteLength(piece);
+  }
+  return { sha256: hash.digest('hex'), size };
 }
 
 /** Groups short strings into pieces of about PIECE characters. */

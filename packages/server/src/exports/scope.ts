@@ -1,12 +1,11 @@
 import type { Kysely } from 'kysely';
 import { CairnError } from '../errors/catalog.js';
-import { walk } from '../lineage/graph.js';
+import { chunked, walk } from '../lineage/graph.js';
 import type { Database } from '../store/schema.js';
 import type { ExportScope } from './facts.js';
 
 /** How far up a model version's lineage a package follows derivations (as `cairn trace`). */
 const LINEAGE_DEPTH = 64;
-const CHUNK = 500;
 
 /**
  * The ledger indices in a scope, below `size` (the package's checkpoint), ascending.
@@ -55,11 +54,8 @@ async function modelScope(db: Kysely<Database>, model: string, version: string, 
       .execute();
     for (const n of successors) subjects.add(`deployment:${n.id}`);
   }
-  for (let i = 0; i < deployed.length; i += CHUNK) {
-    const ids = deployed.slice(i, i + CHUNK).map((d) => d.id);
-    const rollbacks = await db.selectFrom('deployments').select('id').where('rollback_of', 'in', ids).execute();
-    for (const r of rollbacks) subjects.add(`deployment:${r.id}`);
-  }
+  const rollbacks = await chunked(deployed.map((d) => d.id), (ids) => db.selectFrom('deployments').select('id').where('rollback_of', 'in', ids).execute());
+  for (const r of rollbacks) subjects.add(`deployment:${r.id}`);
   const indices = await bySubjects(db, [...subjects], size);
   if (indices.length === 0) return indices;
   const policies = await policiesInForce(db, indices[0]!, indices[indices.length - 1]!);
@@ -81,17 +77,8 @@ async function policiesInForce(db: Kysely<Database>, first: number, last: number
 }
 
 async function bySubjects(db: Kysely<Database>, subjects: readonly string[], size: number): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < subjects.length; i += CHUNK) {
-    const rows = await db
-      .selectFrom('log_entries')
-      .select('idx')
-      .where('subject', 'in', subjects.slice(i, i + CHUNK))
-      .where('idx', '<', size)
-      .execute();
-    for (const r of rows) out.push(Number(r.idx));
-  }
-  return out.sort((a, b) => a - b);
+  const rows = await chunked(subjects, (chunk) => db.selectFrom('log_entries').select('idx').where('subject', 'in', chunk).where('idx', '<', size).execute());
+  return rows.map((r) => Number(r.idx)).sort((a, b) => a - b);
 }
 
 /** The first index below `size` whose time is ≥ `time` (or `size`): a binary search on the primary key. */

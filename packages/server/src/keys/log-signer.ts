@@ -14,6 +14,8 @@ const ED25519_SPKI_PREFIX_LENGTH = 12;
 export class LogSigner {
   readonly name: string;
   readonly publicKey: Uint8Array;
+  /** The public key as SubjectPublicKeyInfo DER (what `openssl pkey -pubin -outform DER` prints). */
+  readonly spki: Uint8Array;
   readonly keyId: Uint8Array;
   readonly verifierKey: string;
   readonly #privateKey: crypto.KeyObject;
@@ -23,6 +25,7 @@ export class LogSigner {
     this.name = name;
     this.#privateKey = privateKey;
     const spki = crypto.createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+    this.spki = new Uint8Array(spki);
     this.publicKey = new Uint8Array(spki.subarray(ED25519_SPKI_PREFIX_LENGTH));
     this.keyId = noteKeyId(name, 0x01, this.publicKey);
     this.verifierKey = formatVerifierKey(name, this.publicKey);

@@ -48,7 +48,8 @@ export interface Trace {
 
 const CHUNK = 500;
 
-async function chunked<T>(keys: readonly string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+/** Runs `read` over `keys` in slices of CHUNK (bounded `IN (…)` lists) and concatenates the rows. */
+export async function chunked<T>(keys: readonly string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < keys.length; i += CHUNK) out.push(...(await read(keys.slice(i, i + CHUNK))));
   return out;
