@@ -8,6 +8,7 @@ import { Exports } from './exports/exporter.js';
 import { parseAdmissionConfig, type AdmissionOptions } from './deployments/admission/admission-config.js';
 import { Authenticator, type JwtVerifier } from './auth/authenticator.js';
 import { OidcVerifier, parseOidcConfig } from './auth/oidc.js';
+import { Principals } from './auth/principals.js';
 import { bootstrapAdminToken, TokenService } from './auth/tokens.js';
 import { BreakGlass } from './governance/break-glass.js';
 import { PolicyRegistry } from './governance/policy-registry.js';
@@ -64,8 +65,9 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const keyFile = config.keyFile ?? path.join(config.dataDir, 'keys', 'log-ed25519.pem');
     const { signer, keyCreated } = await openLogIdentity(store, { keyFile, origin: config.origin, dataDir: config.dataDir });
     const ledger = new Ledger(store, signer);
-    const tokens = new TokenService(store, ledger);
     const policies = new PolicyRegistry(store, ledger);
+    const principals = new Principals(store, ledger, policies);
+    const tokens = new TokenService(store, ledger, policies, principals);
     const alerts = new Alerts(store);
     const breakGlass = new BreakGlass(store, ledger, policies, alerts);
     const oidc = config.oidc ?? (config.oidcConfigFile ? await asConfiguration(() => OidcVerifier.create(parseOidcConfig(readConfigFile(config.oidcConfigFile!), config.oidcConfigFile!))) : undefined);
@@ -75,11 +77,11 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const registry = new Registry(store, ledger, policies, runs);
     const deployments = new Deployments(store, ledger, policies, config.admission ?? (config.admissionConfigFile ? readAdmissionConfig(config.admissionConfigFile) : {}));
     const exports = new Exports(store, ledger);
-    const services: Services = { store, ledger, tokens, policies, breakGlass, alerts, authenticator, datasets, runs, registry, deployments, exports };
+    const services: Services = { store, ledger, principals, tokens, policies, breakGlass, alerts, authenticator, datasets, runs, registry, deployments, exports };
 
     const policyFile = config.policyFile ?? examplePolicyPath();
     await asConfiguration(() => policies.bootstrap(readConfigFile(policyFile), path.basename(policyFile)));
-    const adminTokenFile = await bootstrapAdminToken(tokens, config.dataDir);
+    const adminTokenFile = await bootstrapAdminToken(tokens, principals, config.dataDir);
 
     const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
     const app = await buildApp({ services, bodyLimit: config.bodyLimit, logger });

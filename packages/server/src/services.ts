@@ -1,5 +1,6 @@
 import type { Alerts } from './alerts/alerts.js';
 import type { Authenticator } from './auth/authenticator.js';
+import type { Principals } from './auth/principals.js';
 import type { TokenService } from './auth/tokens.js';
 import type { Deployments } from './deployments/deployments.js';
 import type { Exports } from './exports/exporter.js';
@@ -15,6 +16,7 @@ import type { Store } from './store/store.js';
 export interface Services {
   readonly store: Store;
   readonly ledger: Ledger;
+  readonly principals: Principals;
   readonly tokens: TokenService;
   readonly policies: PolicyRegistry;
   readonly breakGlass: BreakGlass;

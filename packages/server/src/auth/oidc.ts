@@ -4,6 +4,7 @@ import { rfc3339 } from '../ledger/entry.js';
 import { checkOidcConfig, OIDC_DEFAULTS, type OidcConfig } from './oidc-config.js';
 import { loadJwksFile, remoteKeySet, type RemoteKeySetOptions } from './oidc-keys.js';
 import { ROLES, type Role } from './permissions.js';
+import { normalisePrincipalId } from './person.js';
 import type { Principal } from './principal.js';
 
 export { parseOidcConfig, checkOidcConfig, OIDC_DEFAULTS, MAX_CLOCK_SKEW_SECONDS, SIGNATURE_ALGORITHMS } from './oidc-config.js';
@@ -112,8 +113,10 @@ export class OidcVerifier {
 
   #principalOf(claims: JWTPayload): Principal {
     const claim = this.#principalClaim;
-    const id = claimAt(claims, claim);
-    if (typeof id !== 'string' || id.trim() === '') throw refused(`the token has no "${claim}" claim naming the principal`);
+    const raw = claimAt(claims, claim);
+    if (typeof raw !== 'string' || raw.trim() === '') throw refused(`the token has no "${claim}" claim naming the principal`);
+    // The identity provider vouches for the person; ids are compared normalised (auth/person.ts).
+    const id = normalisePrincipalId(raw);
     if (!isUsableId(id)) throw refused(`the token's "${claim}" claim is not a usable principal id (at most ${MAX_ID_LENGTH} characters, no control characters)`);
 
     const granted = new Set<Role>();

@@ -23,7 +23,10 @@ export const PERMISSIONS = [
   'log:read',
   'log:append',
   'log:checkpoint',
-  'tokens:manage',
+  'tokens:manage', // list and revoke anyone's tokens
+  'tokens:issue', // issue tokens for oneself or one's own service accounts, within one's own permissions
+  'principals:read',
+  'principals:manage', // propose, approve (another person's proposal) and reject principals
   'policy:read',
   'policy:propose',
   'policy:approve',
@@ -47,21 +50,21 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const EVERYONE: readonly Permission[] = ['self:read', 'log:read', 'policy:read', 'placement:check', 'break-glass:request', 'lineage:read', 'deploy:read'];
+const EVERYONE: readonly Permission[] = ['self:read', 'tokens:issue', 'log:read', 'policy:read', 'placement:check', 'break-glass:request', 'lineage:read', 'deploy:read'];
 const REVIEWER: readonly Permission[] = [...EVERYONE, 'model:review'];
 
 /** What each role may do. Separation of duties is enforced on top of this, per decision. */
 export const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: [...EVERYONE, 'log:append', 'log:checkpoint', 'tokens:manage', 'policy:propose', 'alerts:read', 'metrics:read', 'lineage:write', 'dataset:register', 'run:write', 'model:write', 'model:govern', 'deploy:write', 'admission:review', 'export:create', 'export:read'],
+  admin: [...EVERYONE, 'log:append', 'log:checkpoint', 'tokens:manage', 'principals:read', 'principals:manage', 'policy:propose', 'alerts:read', 'metrics:read', 'lineage:write', 'dataset:register', 'run:write', 'model:write', 'model:govern', 'deploy:write', 'admission:review', 'export:create', 'export:read'],
   steward: [...EVERYONE, 'log:append', 'policy:propose', 'lineage:write', 'dataset:register', 'dataset:certify'],
   engineer: [...EVERYONE, 'log:append', 'lineage:write', 'dataset:register', 'run:write', 'model:write'],
   'reviewer:business': REVIEWER,
-  'reviewer:security': [...REVIEWER, 'alerts:read'],
-  'reviewer:compliance': [...REVIEWER, 'policy:approve', 'alerts:read', 'model:govern', 'export:create', 'export:read'],
+  'reviewer:security': [...REVIEWER, 'alerts:read', 'principals:read'],
+  'reviewer:compliance': [...REVIEWER, 'policy:approve', 'alerts:read', 'principals:read', 'model:govern', 'export:create', 'export:read'],
   'reviewer:model-risk': [...REVIEWER, 'model:govern'],
   operator: [...EVERYONE, 'log:append', 'log:checkpoint', 'metrics:read', 'deploy:write', 'admission:review'],
-  auditor: [...EVERYONE, 'alerts:read', 'metrics:read', 'export:create', 'export:read'],
-  service: ['self:read', 'log:read', 'log:append', 'placement:check', 'policy:read', 'lineage:read', 'lineage:write', 'dataset:register', 'run:write', 'model:write', 'deploy:read', 'admission:review'],
+  auditor: [...EVERYONE, 'alerts:read', 'principals:read', 'metrics:read', 'export:create', 'export:read'],
+  service: ['self:read', 'tokens:issue', 'log:read', 'log:append', 'placement:check', 'policy:read', 'lineage:read', 'lineage:write', 'dataset:register', 'run:write', 'model:write', 'deploy:read', 'admission:review'],
 };
 
 export function isRole(value: string): value is Role {

@@ -3,7 +3,10 @@ import type { Permission, Role } from './permissions.js';
 
 /** An authenticated caller. */
 export interface Principal {
+  /** Normalised (auth/person.ts). */
   readonly id: string;
+  /** The person accountable when it is not `id` (a service account's owner). */
+  readonly person?: string | undefined;
   readonly type: 'user' | 'service';
   /** Roles in force for this request: the credential's, plus any active break-glass elevation. */
   readonly roles: readonly Role[];
@@ -21,6 +24,7 @@ export function actorOf(principal: Principal): Actor {
   const actor: { -readonly [K in keyof Actor]: Actor[K] } = { id: principal.id, type: principal.type, auth: principal.auth };
   if (principal.tokenId !== undefined) actor.tokenId = principal.tokenId;
   if (principal.elevation) actor.elevation = principal.elevation.id;
+  if (principal.person !== undefined && principal.person !== principal.id) actor.person = principal.person;
   return actor;
 }
 

@@ -1,14 +1,18 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Kysely } from 'kysely';
 import { CairnError } from '../errors/catalog.js';
+import type { PolicyRegistry } from '../governance/policy-registry.js';
+import { refuse } from '../governance/refusals.js';
 import { rfc3339, type Actor } from '../ledger/entry.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { ApiTokenTable, Database } from '../store/schema.js';
+import { allow, decision, deny, type RuleResult } from '../policy/index.js';
+import type { ApiTokenTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import { PERMISSIONS, isRole, type Permission, type Role } from './permissions.js';
-import { SYSTEM_ACTOR, type Principal } from './principal.js';
+import { PERMISSIONS, isRole, rolesGrant, type Permission, type Role } from './permissions.js';
+import { normalisePrincipalId, personOf } from './person.js';
+import { notElevated, type Principals } from './principals.js';
+import { actorOf, SYSTEM_ACTOR, type Principal } from './principal.js';
+import { DEFAULT_TOKEN_RULES, TOKEN_PREFIX, hashToken, insertToken, issuedBody, newTokenId, newTokenSecret, tokenExpiry } from './token-rows.js';
 
 export interface IssuedToken {
   readonly token: string;
@@ -18,9 +22,11 @@ export interface IssuedToken {
 
 export interface TokenRequest {
   readonly principal: string;
-  readonly type: 'user' | 'service';
   readonly roles: readonly Role[];
+  /** Lifetime; the policy's default when absent, never more than its maximum. */
   readonly ttlSeconds?: number | undefined;
+  /** A token that never expires: service accounts only, with a reason. */
+  readonly noExpiry?: { readonly reason: string } | undefined;
   readonly scopes?: readonly Permission[] | undefined;
 }
 
@@ -34,18 +40,13 @@ export interface TokenInfo {
   readonly createdAt: string;
   readonly createdBy: string | null;
   readonly expiresAt: string | null;
+  readonly noExpiryReason: string | null;
   readonly revokedAt: string | null;
   readonly lastUsedAt: string | null;
 }
 
-const TOKEN_PREFIX = 'cairn_';
 const CACHE_MS = 2_000;
 const LAST_USED_RESOLUTION_MS = 60_000;
-
-/** SHA-256 suffices: tokens are 256 random bits, so there is nothing to brute-force. */
-function hashToken(token: string): Uint8Array {
-  return crypto.createHash('sha256').update(token, 'utf8').digest();
-}
 
 function toInfo(row: ApiTokenTable): TokenInfo {
   return {
@@ -57,65 +58,103 @@ function toInfo(row: ApiTokenTable): TokenInfo {
     createdAt: row.created_at,
     createdBy: row.created_by,
     expiresAt: row.expires_at,
+    noExpiryReason: row.no_expiry_reason,
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,
   };
+}
+
+/** Every permission a set of roles grants, within the scopes if there are any. */
+export function effectivePermissions(roles: readonly Role[], scopes: readonly Permission[] | null | undefined): Set<Permission> {
+  return new Set(PERMISSIONS.filter((p) => p !== 'public' && rolesGrant(roles, p) && (scopes == null || scopes.includes(p))));
 }
 
 /**
  * API tokens: random, shown once, stored only as a SHA-256 hash, with expiry, optional scopes,
  * revocation and last use. Issuing and revoking are ledger entries (`token.issued`,
  * `token.revoked`) written in the same transaction as the token row; they carry the token's id,
- * never its secret. Lookups are cached for two seconds; a revocation takes effect at once in
- * this process and within that time in others.
+ * never its secret.
+ *
+ * Delegation (docs/identity.md): a caller issues tokens only for its own principal or a service
+ * account its person owns; only with roles that principal holds; only with permissions within the
+ * caller's own effective ones (roles ∩ scopes); never under a break-glass elevation. A refusal is
+ * recorded (`token.refused`). A token's powers are also capped at use: its roles ∩ the roles its
+ * principal holds now, and only while the principal is active. Lookups are cached for two
+ * seconds; a revocation takes effect at once in this process and within that time in others.
  */
 export class TokenService {
   readonly #store: Store;
   readonly #ledger: Ledger;
+  readonly #policies: PolicyRegistry;
+  readonly #principals: Principals;
   readonly #cache = new Map<string, { info: TokenInfo; until: number }>();
   readonly #lastUsedWritten = new Map<string, number>();
 
-  constructor(store: Store, ledger: Ledger) {
+  constructor(store: Store, ledger: Ledger, policies: PolicyRegistry, principals: Principals) {
     this.#store = store;
     this.#ledger = ledger;
+    this.#policies = policies;
+    this.#principals = principals;
   }
 
-  async issue(actor: Actor, request: TokenRequest): Promise<IssuedToken & { ledgerIndex: number }> {
-    const token = TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');
-    const id = `tok_${crypto.randomBytes(9).toString('base64url')}`;
-    const now = Date.now();
-    const expiresAt = request.ttlSeconds === undefined ? null : rfc3339(now + request.ttlSeconds * 1000);
+  /**
+   * Issues a token. `by` is the calling principal, or the system actor for the installation
+   * ceremony (bootstrap), which may issue for any active principal within the roles it holds.
+   */
+  async issue(by: Principal | typeof SYSTEM_ACTOR, request: TokenRequest): Promise<IssuedToken & { ledgerIndex: number }> {
+    const target = normalisePrincipalId(request.principal);
+    const record = await this.#principals.find(target);
     const roles = [...new Set(request.roles)];
     const scopes = request.scopes === undefined ? null : [...new Set(request.scopes)];
+    const actor = by === SYSTEM_ACTOR ? SYSTEM_ACTOR : actorOf(by as Principal);
+    const { policy } = await this.#policies.active();
+
+    const rules: RuleResult[] = [];
+    const check = (rule: string, ok: boolean, yes: string, no: string) => rules.push(ok ? allow(`delegation.${rule}`, yes) : deny(`delegation.${rule}`, no));
+    check('principal_active', record?.state === 'active', `${target} is an active principal`, `${target} is not an active principal (propose it, and have another person approve it)`);
+    const held = record?.roles ?? [];
+    const unheld = roles.filter((r) => !held.includes(r));
+    check('roles_held', unheld.length === 0, `${target} holds ${roles.join(', ')}`, `${target} does not hold ${unheld.join(', ')}`);
+    if (by !== SYSTEM_ACTOR) {
+      const caller = by as Principal;
+      rules.push(notElevated(caller, 'issue tokens'));
+      const person = personOf(caller);
+      const own = target === normalisePrincipalId(caller.id) || (record?.type === 'service' && record.owner === person);
+      check('own_principal', own, `${target} is ${caller.id}'s own principal`, `${caller.id} may issue tokens only for themselves or a service account they own, not for ${target}: every person makes their own credential`);
+      const mine = effectivePermissions(caller.roles, caller.scopes ?? null);
+      const wider = [...effectivePermissions(roles, scopes)].filter((p) => !mine.has(p));
+      check('within_own_permissions', wider.length === 0, 'the token grants nothing the caller lacks', `the token would grant ${wider.join(', ')}, which the calling token does not have`);
+    }
+    if (request.noExpiry && record?.type !== 'service') {
+      throw new CairnError('invalid_request', 'only a service account may hold a token that never expires', { details: { principal: target } });
+    }
+    const d = decision('token.issue', rules, [], policy.hash);
+    if (!d.allowed) {
+      await refuse(this.#ledger, actor, { kind: 'token.refused', subject: `principal:${target}`, body: { principal: target, roles, scopes } }, d, 'delegation_refused');
+    }
+
+    const token = newTokenSecret();
+    const now = Date.now();
+    const row = {
+      id: newTokenId(),
+      hash: hashToken(token),
+      principal: target,
+      type: record!.type,
+      roles,
+      scopes,
+      createdAt: rfc3339(now),
+      createdBy: actor.person ?? actor.id,
+      expiresAt: tokenExpiry(policy.pack.tokens ?? DEFAULT_TOKEN_RULES, now, { ttlSeconds: request.ttlSeconds, noExpiry: request.noExpiry !== undefined }),
+      noExpiryReason: request.noExpiry?.reason ?? null,
+    };
     const result = await this.#ledger.append({
       actor,
-      entries: [
-        {
-          kind: 'token.issued',
-          subject: `token:${id}`,
-          body: { id, principal: request.principal, principalType: request.type, roles, scopes, expiresAt },
-        },
-      ],
+      entries: [{ kind: 'token.issued', subject: `token:${row.id}`, body: issuedBody(row) }],
       apply: async (trx) => {
-        await trx
-          .insertInto('api_tokens')
-          .values({
-            id,
-            token_hash: hashToken(token),
-            principal: request.principal,
-            principal_type: request.type,
-            roles: JSON.stringify(roles),
-            scopes: scopes === null ? null : JSON.stringify(scopes),
-            created_at: rfc3339(now),
-            expires_at: expiresAt,
-            revoked_at: null,
-            last_used_at: null,
-            created_by: actor.id,
-          })
-          .execute();
+        await insertToken(trx, row);
       },
     });
-    return { token, id, expiresAt, ledgerIndex: result.entries[0]!.index };
+    return { token, id: row.id, expiresAt: row.expiresAt, ledgerIndex: result.entries[0]!.index };
   }
 
   async revoke(actor: Actor, id: string, reason: string): Promise<TokenInfo> {
@@ -161,12 +200,18 @@ export class TokenService {
     const t = info.info;
     if (t.revokedAt !== null) throw new CairnError('token_expired', 'the bearer token was revoked');
     if (t.expiresAt !== null && Date.parse(t.expiresAt) <= now) throw new CairnError('token_expired', 'the bearer token has expired');
+    const principal = await this.#principals.resolve(t.principal);
+    if (!principal?.active) throw new CairnError('unauthenticated', `the bearer token's principal ${t.principal} is not an active principal of this server`);
     this.#touch(t.id, now);
-    return { id: t.principal, type: t.type, roles: t.roles, auth: 'token', tokenId: t.id, scopes: t.scopes ?? undefined };
+    // A token never holds more than its principal does now: a role withdrawn is withdrawn from every token.
+    const roles = t.roles.filter((r) => principal.roles.includes(r));
+    const base = { id: normalisePrincipalId(t.principal), type: t.type, roles, auth: 'token' as const, tokenId: t.id, scopes: t.scopes ?? undefined };
+    return principal.person === base.id ? base : { ...base, person: principal.person };
   }
 
-  async count(trx: Kysely<Database> = this.#store.db): Promise<number> {
-    const row = await trx.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  /** Live tokens that never expire (a KPI: each one is a standing credential). */
+  async withoutExpiry(): Promise<number> {
+    const row = await this.#store.db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).where('expires_at', 'is', null).where('revoked_at', 'is', null).executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -186,16 +231,31 @@ export class TokenService {
 
 const unknown = () => new CairnError('unauthenticated', 'the bearer token is not known to this server');
 
+/** The founder the first start creates. */
+export const BOOTSTRAP_PRINCIPAL = 'admin';
+
 /**
- * On a store without tokens, issues the bootstrap admin token (ledgered, by the system actor)
- * and writes it to a 0600 file. Returns the file's path — never the token — for the caller to print.
+ * On a store without founders (a new store), founds the bootstrap admin and issues its token
+ * (ledgered, by the system actor, with the policy's default lifetime) into a 0600 file. Returns
+ * the file's path — never the token — for the caller to print. An operator on the server's
+ * machine gets a fresh one with `cairn token bootstrap` (issueBootstrapToken).
  */
-export async function bootstrapAdminToken(tokens: TokenService, dataDir: string): Promise<string | undefined> {
-  if ((await tokens.count()) > 0) return undefined;
-  const issued = await tokens.issue(SYSTEM_ACTOR, { principal: 'admin', type: 'user', roles: ['admin'] });
+export async function bootstrapAdminToken(tokens: TokenService, principals: Principals, dataDir: string): Promise<string | undefined> {
+  if ((await principals.founders()).length > 0) return undefined;
+  const issued = await issueBootstrapToken(tokens, principals, { principal: BOOTSTRAP_PRINCIPAL, roles: ['admin'], reason: 'first start' });
   const file = path.join(dataDir, 'admin-token');
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   fs.rmSync(file, { force: true });
   fs.writeFileSync(file, `${issued.token}\n`, { mode: 0o600, flag: 'wx' });
   return file;
+}
+
+/**
+ * The installation ceremony: founds the principal if the store has fewer than two founders (or
+ * finds the existing founder), then issues it a token. Only on the server's machine (the data
+ * directory or database URL), never through the API.
+ */
+export async function issueBootstrapToken(tokens: TokenService, principals: Principals, ask: { principal: string; roles: readonly Role[]; reason: string; ttlSeconds?: number | undefined }): Promise<IssuedToken & { ledgerIndex: number }> {
+  const founder = await principals.found(ask.principal, ask.roles, ask.reason);
+  return tokens.issue(SYSTEM_ACTOR, { principal: founder.id, roles: founder.roles, ttlSeconds: ask.ttlSeconds });
 }

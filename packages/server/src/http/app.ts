@@ -10,6 +10,7 @@ import { deploymentRoutes } from './routes/deployments.js';
 import { entryRoutes } from './routes/entries.js';
 import { exportRoutes } from './routes/exports.js';
 import { identityRoutes } from './routes/identity.js';
+import { principalRoutes } from './routes/principals.js';
 import { lineageRoutes } from './routes/lineage.js';
 import { logRoutes } from './routes/log.js';
 import { metaRoutes } from './routes/meta.js';
@@ -73,6 +74,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   entryRoutes(fastify, options.services);
   logRoutes(fastify, options.services);
   identityRoutes(fastify, options.services);
+  principalRoutes(fastify, options.services);
   breakGlassRoutes(fastify, options.services);
   policyRoutes(fastify, options.services);
   lineageRoutes(fastify, options.services);

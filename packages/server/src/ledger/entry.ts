@@ -10,6 +10,8 @@ export interface Actor {
   readonly tokenId?: string;
   /** The break-glass elevation in force when the actor acted, if any. */
   readonly elevation?: string;
+  /** The person accountable, when it is not `id` itself (a service account acts for its owner). */
+  readonly person?: string;
 }
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

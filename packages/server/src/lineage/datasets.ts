@@ -188,6 +188,7 @@ export class Datasets {
             total_bytes: totalBytes,
             derivation: derivation ? JSON.stringify({ ...derivation, exclusions }) : null,
             declassifications: '[]',
+            pending_declassification: null,
             registered_by: actor.id,
             registered_at: entry!.entry.time,
             ledger_index: index,

@@ -24,6 +24,7 @@ export type {
   BreakGlassGrant,
   TrainingRules,
   WaiverRules,
+  TokenRules,
 } from './pack.js';
 export { dataClassesOf, zonesOf } from './names.js';
 
@@ -35,3 +36,5 @@ export { evaluateBreakGlass } from './break-glass.js';
 export type { BreakGlassInput } from './break-glass.js';
 export { diffPolicies } from './diff.js';
 export type { PolicyChange } from './diff.js';
+export { evaluateSeparation } from './separation.js';
+export type { Participation } from './separation.js';

@@ -48,6 +48,8 @@ export interface DataClass {
   readonly allowed_zones: readonly string[];
   readonly requires: DataClassRequirements;
   readonly retention: { readonly days: number; readonly legal_basis_required: boolean };
+  /** Declassifying this class takes two stewards. */
+  readonly two_person_declassification?: boolean;
 }
 
 export interface MetricBounds {
@@ -107,6 +109,13 @@ export interface PolicyPack {
   readonly training?: TrainingRules;
   /** Optional: who approves waivers of failed validation rules, and for how long at most. */
   readonly waivers?: WaiverRules;
+  /** Optional: API token lifetimes (default 12 hours, at most 90 days). */
+  readonly tokens?: TokenRules;
+}
+
+export interface TokenRules {
+  readonly default_hours: number;
+  readonly max_days: number;
 }
 
 export interface WaiverRules {

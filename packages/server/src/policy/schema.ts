@@ -94,6 +94,7 @@ const dataClass = strictObject(
       days: days('How long data of the class may be kept.', 36500),
       legal_basis_required: flag('A legal basis must be recorded before processing.'),
     }),
+    two_person_declassification: flag('Removing this class from a dataset takes two stewards: one declassifies, another (who neither declassified nor registered it) approves.'),
   },
   'A classification of data and where it may go.',
 );
@@ -182,6 +183,15 @@ const waivers = strictObject(
   'Exceptions to failed validation rules. Optional; without it, reviewer:model-risk or reviewer:compliance approve, for at most 90 days.',
 );
 
+const tokens = strictObject(
+  ['default_hours', 'max_days'],
+  {
+    default_hours: { type: 'integer', minimum: 1, maximum: 8784, description: 'Lifetime of a token issued without one.' },
+    max_days: { type: 'integer', minimum: 1, maximum: 366, description: 'The longest lifetime a token may be given; a token without expiry needs an explicit flag and a reason.' },
+  },
+  'API token lifetimes. Optional; without it, tokens live 12 hours unless asked for longer, and 90 days at most.',
+);
+
 export const POLICY_PACK_SCHEMA: { readonly $id: string; readonly [keyword: string]: unknown } = deepFreeze({
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: POLICY_PACK_SCHEMA_ID,
@@ -197,6 +207,7 @@ export const POLICY_PACK_SCHEMA: { readonly $id: string; readonly [keyword: stri
     break_glass: breakGlass,
     training,
     waivers,
+    tokens,
   }),
   $defs: {
     name: { type: 'string', pattern: NAME_PATTERN, maxLength: 63 },

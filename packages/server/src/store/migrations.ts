@@ -405,6 +405,40 @@ export function migrations(dialect: StoreDialect): MigrationProvider {
           .execute();
       },
     },
+    '0007_identity': {
+      async up(db: Kysely<unknown>) {
+        // Principals are records of their own: who proposed each identity, who vouched for it.
+        await db.schema
+          .createTable('principals')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('roles', 'text', (c) => c.notNull())
+          .addColumn('owner', 'text')
+          .addColumn('display_name', 'text')
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('vouched_by', 'text', (c) => c.notNull())
+          .addColumn('credential_hash', bytes)
+          .addColumn('proposed_by', 'text', (c) => c.notNull())
+          .addColumn('proposed_at', 'text', (c) => c.notNull())
+          .addColumn('proposal_reason', 'text', (c) => c.notNull())
+          .addColumn('approved_by', 'text')
+          .addColumn('approved_at', 'text')
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .addColumn('state_index', int64, (c) => c.notNull())
+          .execute();
+        // Everyone who shaped a version (author, trainer, every submitter, evidence authors), as persons.
+        await db.schema
+          .createTable('version_participants')
+          .addColumn('version_id', 'text', (c) => c.notNull())
+          .addColumn('person', 'text', (c) => c.notNull())
+          .addColumn('part', 'text', (c) => c.notNull())
+          .addColumn('ledger_index', int64, (c) => c.notNull())
+          .addPrimaryKeyConstraint('version_participants_pk', ['version_id', 'person', 'part'])
+          .execute();
+        await db.schema.alterTable('dataset_versions').addColumn('pending_declassification', 'text').execute();
+        await db.schema.alterTable('api_tokens').addColumn('no_expiry_reason', 'text').execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

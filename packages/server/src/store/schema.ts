@@ -5,6 +5,8 @@ export interface Database {
   log_entries: LogEntryTable;
   log_checkpoints: LogCheckpointTable;
   api_tokens: ApiTokenTable;
+  principals: PrincipalTable;
+  version_participants: VersionParticipantTable;
   elevations: ElevationTable;
   alerts: AlertTable;
   policy_versions: PolicyVersionTable;
@@ -78,6 +80,40 @@ export interface ApiTokenTable {
   created_by: string | null;
   /** JSON array of permissions the token is limited to, or null for all its roles allow. */
   scopes: string | null;
+  /** Why a token was issued without an expiry (only then). */
+  no_expiry_reason: string | null;
+}
+
+/**
+ * Identities Cairn knows (auth/principals.ts). `id` is normalised (NFC, case-folded). A user is a
+ * person; a service account acts for its `owner`. `vouched_by`: `founder` (the installation
+ * ceremony), `two-person` (proposed by one person, approved by another).
+ */
+export interface PrincipalTable {
+  id: string;
+  type: string;
+  roles: string;
+  owner: string | null;
+  display_name: string | null;
+  state: 'proposed' | 'active' | 'rejected' | 'disabled';
+  vouched_by: 'founder' | 'two-person';
+  /** SHA-256 of the credential the person made for themselves (the secret is never seen by Cairn's operators). */
+  credential_hash: Uint8Array | null;
+  proposed_by: string;
+  proposed_at: string;
+  proposal_reason: string;
+  approved_by: string | null;
+  approved_at: string | null;
+  ledger_index: number;
+  state_index: number;
+}
+
+/** Persons who took part in a model version; none of them may approve it or decide its waivers. */
+export interface VersionParticipantTable {
+  version_id: string;
+  person: string;
+  part: 'author' | 'trainer' | 'submitter' | 'evidence' | 'waiver';
+  ledger_index: number;
 }
 
 /** Break-glass elevations: extra roles for one principal until `expires_at`. */
@@ -140,6 +176,8 @@ export interface DatasetVersionTable {
   /** JSON: inputs, transform, exclusions — or null for a raw source. */
   derivation: string | null;
   declassifications: string;
+  /** A declassification of a two-person class waiting for a second steward: JSON `{ classes, reason, by, at, ledgerIndex }`. */
+  pending_declassification: string | null;
   registered_by: string;
   registered_at: string;
   ledger_index: number;

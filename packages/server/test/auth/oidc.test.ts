@@ -47,7 +47,7 @@ describe('OidcVerifier with a JWKS file', () => {
     it('signed with ES256, EdDSA or PS256 keys from the same set', async () => {
       for (const key of [ec, ed, ps]) {
         const principal = await verifier.verify(await sign(key, { sub: `bob-${key.alg}`, groups: ['cairn-engineers'] }));
-        assert.equal(principal.id, `bob-${key.alg}`);
+        assert.equal(principal.id, `bob-${key.alg.toLowerCase()}`, "ids are case-folded");
         assert.deepEqual(principal.roles, ['engineer']);
       }
     });

@@ -26,12 +26,13 @@ describe('secrets never reach the logs', () => {
     try {
       const url = await fastify.listen({ host: '127.0.0.1', port: 0 });
       const admin = fs.readFileSync(path.join(location.dataDir, 'admin-token'), 'utf8').trim();
-      const issued = await cairn.tokens.issue(SYSTEM_ACTOR, { principal: 'svc', type: 'service', roles: ['service'] });
+      await cairn.principals.found('svc', ['service', 'auditor'], 'a second founder (test)');
+      const issued = await cairn.tokens.issue(SYSTEM_ACTOR, { principal: 'svc', roles: ['service'] });
       const headers = (t: string) => ({ authorization: `Bearer ${t}`, 'content-type': 'application/json' });
       await fetch(`${url}/api/v1/whoami`, { headers: headers(admin) });
       await fetch(`${url}/api/v1/entries`, { method: 'POST', headers: headers(issued.token), body: JSON.stringify({ entries: [{ kind: 'custom.a', body: {} }] }) });
       await fetch(`${url}/api/v1/whoami`, { headers: headers('cairn_not-a-real-token-but-still-secret') });
-      const created = await fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: headers(admin), body: JSON.stringify({ principal: 'x', roles: ['auditor'] }) });
+      const created = await fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: headers(admin), body: JSON.stringify({ roles: ['admin'], ttl: 600 }) });
       const fresh = ((await created.json()) as { token: string }).token;
       await fetch(`${url}/api/v1/entries`, { method: 'POST', headers: headers(admin), body: '{broken' });
       assert.ok(logged.includes('/api/v1/whoami'), 'requests were logged');

@@ -14,15 +14,20 @@ for (const storeCase of storeCases) {
     after(async () => s.close());
 
     it('issues a token once, stores only its hash, ledgers issue and revocation without the secret', async () => {
+      const ops = await s.opsToken();
+      const proposed = await s.request('POST', '/api/v1/principals', { body: { id: 'etl-pipeline', type: 'service', roles: ['service'], reason: 'nightly ETL' } });
+      assert.equal(proposed.status, 201, proposed.text);
+      assert.equal(proposed.body.owner, 'admin', 'a service account acts for the person who proposed it unless told otherwise');
+      assert.equal((await s.request('POST', '/api/v1/principals/etl-pipeline/approve', { token: ops, body: { reason: 'ticket OPS-1' } })).status, 200);
       const res = await s.request('POST', '/api/v1/tokens', { body: { principal: 'etl-pipeline', roles: ['service'], ttl: 3600 } });
-      assert.equal(res.status, 201);
+      assert.equal(res.status, 201, res.text);
       assert.match(res.body.token, /^cairn_[A-Za-z0-9_-]{43}$/);
       assert.match(res.body.id, /^tok_/);
       assert.ok(Date.parse(res.body.expiresAt) > Date.now() + 3500_000);
       assert.equal(res.headers.get('cache-control'), 'no-store');
 
       const me = await s.request('GET', '/api/v1/whoami', { token: res.body.token });
-      assert.deepEqual(me.body, { id: 'etl-pipeline', type: 'service', auth: 'token', roles: ['service'], tokenId: res.body.id });
+      assert.deepEqual(me.body, { id: 'etl-pipeline', person: 'admin', type: 'service', auth: 'token', roles: ['service'], tokenId: res.body.id });
 
       const rows = await s.cairn.store.db.selectFrom('api_tokens').selectAll().where('id', '=', res.body.id).execute();
       assert.equal(rows.length, 1);
@@ -53,7 +58,8 @@ for (const storeCase of storeCases) {
     });
 
     it('limits a scoped token to its scopes', async () => {
-      const res = await s.request('POST', '/api/v1/tokens', { body: { principal: 'reader', roles: ['admin'], scopes: ['log:read'] } });
+      const res = await s.request('POST', '/api/v1/tokens', { body: { roles: ['admin'], scopes: ['log:read'] } });
+      assert.equal(res.status, 201, res.text);
       const token = res.body.token as string;
       assert.equal((await s.request('GET', '/api/v1/log/entries?start=0&limit=1', { token })).status, 200);
       const denied = await s.request('POST', '/api/v1/entries', { token, body: { entries: [{ kind: 'custom.a', body: {} }] } });
@@ -72,6 +78,8 @@ for (const storeCase of storeCases) {
         { principal: 'x', roles: ['service'], ttl: '1h' },
         { principal: 'x', roles: ['service'], scopes: ['everything'] },
         { principal: 'x', roles: ['service'], admin: true },
+        { roles: ['admin'], noExpiry: {} },
+        { roles: ['admin'], noExpiry: { reason: '' } },
       ]) {
         const res = await s.request('POST', '/api/v1/tokens', { body });
         assert.equal(res.status, 400, JSON.stringify(body));

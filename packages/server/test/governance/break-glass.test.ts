@@ -32,14 +32,17 @@ for (const storeCase of storeCases) {
       assert.equal(me.body.elevation.id, res.body.elevation.id);
       assert.equal((await s.request('GET', '/api/v1/tokens', { token: operator })).status, 200, 'the elevation is in force');
 
-      // What the elevated principal does names the elevation in the ledger.
-      const issued = await s.request('POST', '/api/v1/tokens', { token: operator, body: { principal: 'rotation-job', roles: ['service'], ttl: 600 } });
-      assert.equal(issued.status, 201);
+      // What the elevated principal does names the elevation in the ledger — here, a refusal:
+      // credentials are never minted under an elevation (docs/identity.md).
+      const issued = await s.request('POST', '/api/v1/tokens', { token: operator, body: { roles: ['operator'], ttl: 600 } });
+      assert.equal(issued.status, 403);
+      assert.equal(issued.body.error.code, 'delegation_refused');
       const entries = await s.cairn.ledger.entries(0, 10_000);
       const grant = entries.find((e) => e.entry.kind === 'break_glass.granted')!;
       assert.equal(grant.entry.actor.id, 'olga');
       assert.equal(grant.entry.body['reason'], 'INC-4211: signing key rotation during outage');
-      const act = entries.find((e) => e.entry.kind === 'token.issued' && e.entry.body['principal'] === 'rotation-job')!;
+      const act = entries.find((e) => e.entry.kind === 'token.refused' && e.entry.body['principal'] === 'olga')!;
+      assert.equal(act.index, issued.body.error.details.ledgerIndex);
       assert.equal(act.entry.actor.elevation, res.body.elevation.id);
 
       const alerts = await s.request('GET', '/api/v1/alerts?active=true', { token: auditor });

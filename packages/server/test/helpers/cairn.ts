@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Permission, Role } from '../../src/auth/permissions.js';
 import { SYSTEM_ACTOR } from '../../src/auth/principal.js';
+import { hashToken, newTokenSecret } from '../../src/auth/token-rows.js';
+import { issueBootstrapToken } from '../../src/auth/tokens.js';
 import type { AdmissionOptions } from '../../src/deployments/index.js';
 import { openCairn, type Cairn } from '../../src/server.js';
 import type { StoreLocation } from './stores.js';
@@ -11,8 +13,14 @@ export interface RunningCairn {
   readonly url: string;
   readonly adminToken: string;
   close(): Promise<void>;
-  /** Issues a token with these roles and returns its secret. */
+  /**
+   * A person with these roles, enrolled as production does it: proposed by the bootstrap admin,
+   * approved by a second founder (`ops`), with a credential the person made; returns its secret.
+   * For a principal that exists already, a further token within the roles it holds.
+   */
   token(roles: readonly Role[], principal?: string, options?: { ttlSeconds?: number; scopes?: Permission[] }): Promise<string>;
+  /** The second founder's token (the first is `adminToken`). */
+  opsToken(): Promise<string>;
   request(method: string, urlPath: string, options?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; text: string; headers: Headers }>;
 }
 
@@ -32,14 +40,27 @@ export async function startCairn(location: StoreLocation, overrides: { checkpoin
   const url = await cairn.app.fastify.listen({ host: '127.0.0.1', port: 0 });
   const adminToken = fs.readFileSync(path.join(location.dataDir, 'admin-token'), 'utf8').trim();
   let n = 0;
+  let ops: string | undefined;
+  const opsToken = async () => (ops ??= (await issueBootstrapToken(cairn.tokens, cairn.principals, { principal: 'ops', roles: ['admin'], reason: 'second founder (test)' })).token);
   return {
     cairn,
     url,
     adminToken,
     close: () => cairn.close(),
+    opsToken,
     async token(roles, principal, options = {}) {
       n += 1;
-      const issued = await cairn.tokens.issue(SYSTEM_ACTOR, { principal: principal ?? `p${n}`, type: 'service', roles, ...options });
+      const id = principal ?? `p${n}`;
+      const existing = await cairn.principals.find(id);
+      if (!existing) {
+        const secret = newTokenSecret();
+        const admin = await cairn.authenticator.authenticate(adminToken);
+        const second = await cairn.authenticator.authenticate(await opsToken());
+        await cairn.principals.propose(admin, { id, type: 'user', roles, credentialSha256: Buffer.from(hashToken(secret)).toString('hex'), reason: 'test person' });
+        await cairn.principals.approve(second, id, 'test person');
+        if (options.ttlSeconds === undefined && options.scopes === undefined) return secret;
+      }
+      const issued = await cairn.tokens.issue(SYSTEM_ACTOR, { principal: id, roles, ...options });
       return issued.token;
     },
     async request(method, urlPath, options = {}) {

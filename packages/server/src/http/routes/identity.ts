@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { PERMISSIONS, ROLES } from '../../auth/permissions.js';
+import { personOf } from '../../auth/person.js';
 import { actorOf } from '../../auth/principal.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../authenticate.js';
@@ -12,12 +13,13 @@ const PermissionName = Type.Union(PERMISSIONS.filter((p) => p !== 'public').map(
 const PrincipalName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$', description: 'user or service account name' });
 const MAX_TTL = 366 * 24 * 3600;
 
+const Reason = Type.String({ minLength: 1, maxLength: 2000 });
 const TokenRequest = Type.Object(
   {
-    principal: PrincipalName,
-    type: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('service')], { default: 'service' })),
+    principal: Type.Optional({ ...PrincipalName, description: 'yourself (the default) or a service account you own' }),
     roles: Type.Array(RoleName, { minItems: 1, maxItems: ROLES.length, uniqueItems: true }),
-    ttl: Type.Optional(Type.Integer({ minimum: 60, maximum: MAX_TTL, description: 'lifetime in seconds (default: no expiry)' })),
+    ttl: Type.Optional(Type.Integer({ minimum: 60, maximum: MAX_TTL, description: "lifetime in seconds (default: the policy's default lifetime; never more than its maximum)" })),
+    noExpiry: Type.Optional(Type.Object({ reason: Reason }, { additionalProperties: false, description: 'a token that never expires: service accounts only, with a reason' })),
     scopes: Type.Optional(Type.Array(PermissionName, { minItems: 1, uniqueItems: true, description: 'limit the token to these permissions' })),
   },
   { additionalProperties: false },
@@ -31,6 +33,7 @@ const TokenInfo = Type.Object({
   createdAt: Type.String(),
   createdBy: Type.Union([Type.String(), Type.Null()]),
   expiresAt: Type.Union([Type.String(), Type.Null()]),
+  noExpiryReason: Type.Union([Type.String(), Type.Null()]),
   revokedAt: Type.Union([Type.String(), Type.Null()]),
   lastUsedAt: Type.Union([Type.String(), Type.Null()]),
 });
@@ -42,19 +45,20 @@ export function identityRoutes(app: FastifyInstance, { tokens }: Services): void
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/tokens',
-    permission: 'tokens:manage',
-    summary: 'Issue an API token; the secret is shown once in this response and stored only as a hash',
+    permission: 'tokens:issue',
+    summary: 'Issue an API token for yourself or a service account you own, within your own permissions; the secret is shown once in this response and stored only as a hash',
     schema: {
       body: TokenRequest,
       response: { 201: Type.Object({ token: Type.String(), id: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]) }), ...authErrors },
     },
     handler: async (request, reply) => {
       const body = request.body as Static<typeof TokenRequest>;
-      const issued = await tokens.issue(actorOf(principalOf(request)), {
-        principal: body.principal,
-        type: body.type ?? 'service',
+      const caller = principalOf(request);
+      const issued = await tokens.issue(caller, {
+        principal: body.principal ?? caller.id,
         roles: body.roles,
         ttlSeconds: body.ttl,
+        noExpiry: body.noExpiry,
         scopes: body.scopes,
       });
       return reply.status(201).header('cache-control', 'no-store').send({ token: issued.token, id: issued.id, expiresAt: issued.expiresAt });
@@ -96,6 +100,7 @@ export function identityRoutes(app: FastifyInstance, { tokens }: Services): void
       response: {
         200: Type.Object({
           id: Type.String(),
+          person: Type.String({ description: 'the person accountable (a service account: its owner)' }),
           type: Type.String(),
           auth: Type.String(),
           roles: Type.Array(Type.String()),
@@ -108,7 +113,7 @@ export function identityRoutes(app: FastifyInstance, { tokens }: Services): void
     },
     handler: async (request) => {
       const p = principalOf(request);
-      return { id: p.id, type: p.type, auth: p.auth, roles: p.roles, tokenId: p.tokenId, scopes: p.scopes, elevation: p.elevation };
+      return { id: p.id, person: personOf(p), type: p.type, auth: p.auth, roles: p.roles, tokenId: p.tokenId, scopes: p.scopes, elevation: p.elevation };
     },
   });
 }
