@@ -74,7 +74,7 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const authenticator = new Authenticator(tokens, breakGlass, oidc);
     const datasets = new Datasets(store, ledger, policies);
     const runs = new Runs(store, ledger, policies, datasets);
-    const registry = new Registry(store, ledger, policies, runs);
+    const registry = new Registry(store, ledger, policies, runs, principals);
     const deployments = new Deployments(store, ledger, policies, config.admission ?? (config.admissionConfigFile ? readAdmissionConfig(config.admissionConfigFile) : {}));
     const exports = new Exports(store, ledger);
     const services: Services = { store, ledger, principals, tokens, policies, breakGlass, alerts, authenticator, datasets, runs, registry, deployments, exports };

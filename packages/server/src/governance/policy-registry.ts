@@ -3,7 +3,9 @@ import { CairnError } from '../errors/catalog.js';
 import { rfc3339, type Actor, type JsonObject } from '../ledger/entry.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { SYSTEM_ACTOR } from '../auth/principal.js';
-import { PolicyError, allow, decision, deny, diffPolicies, loadPolicy, type Decision, type LoadedPolicy, type PolicyChange } from '../policy/index.js';
+import { normalisePrincipalId, personOf } from '../auth/person.js';
+import { PolicyError, diffPolicies, evaluateSeparation, loadPolicy, type Decision, type LoadedPolicy, type PolicyChange } from '../policy/index.js';
+import { refuse } from './refusals.js';
 import type { PolicyVersionTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 
@@ -58,10 +60,6 @@ export function parsePolicy(source: string, file = 'policy.yaml'): LoadedPolicy 
   }
 }
 
-/** A separation-of-duties decision, in the same shape as every other policy decision. */
-function sodDecision(question: string, allowed: boolean, reason: string, policy: string): Decision {
-  return decision(question, [(allowed ? allow : deny)('separation_of_duties.not_proposer', reason)], [], policy);
-}
 
 /**
  * The governed life of policy packs. A pack becomes active only by approval of a
@@ -143,7 +141,7 @@ export class PolicyRegistry {
       apply: async (trx, [entry]) => {
         await trx
           .insertInto('policy_versions')
-          .values(proposalRow({ id, policy, diff, baseHash: current?.policy.hash ?? null, reason, by: actor.id, at: entry!.entry.time, index: entry!.index }))
+          .values(proposalRow({ id, policy, diff, baseHash: current?.policy.hash ?? null, reason, by: personOf(actor), at: entry!.entry.time, index: entry!.index }))
           .execute();
       },
     });
@@ -161,13 +159,9 @@ export class PolicyRegistry {
   async #decide(actor: Actor, id: string, reason: string, action: 'approve' | 'reject'): Promise<{ version: PolicyVersion; decision: Decision }> {
     const proposal = await this.get(id);
     const activeHash = (await this.activeOrUndefined())?.policy.hash ?? 'none';
-    if (action === 'approve' && proposal.proposedBy === actor.id) {
-      const decision = sodDecision('policy.approve', false, `${actor.id} proposed this policy and so cannot approve it; another reviewer:compliance must`, activeHash);
-      // The refusal gated a write, so it is recorded too.
-      const recorded = await this.#ledger.append({ actor, entries: [{ kind: 'policy.approval_refused', subject: `policy:${id}`, body: { id, decision: decision as unknown as JsonObject } }] });
-      throw new CairnError('separation_of_duties', decision.reasons[0]!, { details: { decision, ledgerIndex: recorded.entries[0]!.index } });
-    }
-    const decision = sodDecision(`policy.${action}`, true, `${actor.id} did not propose this policy`, activeHash);
+    // Between persons: one person's several principals are one proposer.
+    const decision = evaluateSeparation(`policy.${action}`, 'approve it; another reviewer:compliance must', personOf(actor), [{ part: 'proposer', persons: [normalisePrincipalId(proposal.proposedBy)], did: 'proposed this policy' }], activeHash);
+    if (action === 'approve' && !decision.allowed) await refuse(this.#ledger, actor, { kind: 'policy.approval_refused', subject: `policy:${id}`, body: { id } }, decision);
     const now = rfc3339(Date.now());
     await this.#ledger.append({
       actor,
@@ -192,7 +186,7 @@ export class PolicyRegistry {
         }
         await trx
           .updateTable('policy_versions')
-          .set({ status: action === 'approve' ? 'active' : 'rejected', decided_by: actor.id, decided_at: now, decision_reason: reason, decision_index: entry!.index })
+          .set({ status: action === 'approve' ? 'active' : 'rejected', decided_by: personOf(actor), decided_at: now, decision_reason: reason, decision_index: entry!.index })
           .where('id', '=', id)
           .execute();
       },

@@ -5,7 +5,9 @@ import type { Principal } from '../auth/principal.js';
 import { actorOf } from '../auth/principal.js';
 import { CairnError } from '../errors/catalog.js';
 import type { PolicyRegistry } from '../governance/policy-registry.js';
-import type { Decision } from '../policy/index.js';
+import { normalisePrincipalId, personOf } from '../auth/person.js';
+import { refuse } from '../governance/refusals.js';
+import { evaluateSeparation, type Decision } from '../policy/index.js';
 import type { Actor, JsonObject } from '../ledger/entry.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Database, DatasetVersionTable } from '../store/schema.js';
@@ -60,12 +62,22 @@ export interface DatasetVersion {
   readonly objectCount: number;
   readonly totalBytes: number;
   readonly derivedFrom: Derivation | null;
-  readonly declassifications: readonly { classes: string[]; reason: string; by: string; at: string; ledgerIndex: number }[];
+  readonly declassifications: readonly { classes: string[]; reason: string; by: string; at: string; ledgerIndex: number; approvedBy?: string }[];
+  /** A declassification of a two-person class that waits for a second steward. */
+  readonly pendingDeclassification: PendingDeclassification | null;
   readonly registeredBy: string;
   readonly registeredAt: string;
   readonly ledgerIndex: number;
   readonly stateIndex: number;
   readonly certifiedAt: string | null;
+}
+
+export interface PendingDeclassification {
+  readonly classes: string[];
+  readonly reason: string;
+  readonly by: string;
+  readonly at: string;
+  readonly ledgerIndex: number;
 }
 
 const NEXT_STATES: Record<DatasetState, DatasetState[]> = { quarantine: ['certified', 'deprecated'], certified: ['deprecated'], deprecated: [] };
@@ -87,6 +99,7 @@ function toVersion(r: DatasetVersionTable): DatasetVersion {
     totalBytes: Number(r.total_bytes),
     derivedFrom: r.derivation === null ? null : (JSON.parse(r.derivation) as Derivation),
     declassifications: JSON.parse(r.declassifications) as DatasetVersion['declassifications'],
+    pendingDeclassification: r.pending_declassification === null ? null : (JSON.parse(r.pending_declassification) as PendingDeclassification),
     registeredBy: r.registered_by,
     registeredAt: r.registered_at,
     ledgerIndex: Number(r.ledger_index),
@@ -208,6 +221,9 @@ export class Datasets {
   async certify(principal: Principal, digest: string, reason: string): Promise<{ dataset: DatasetVersion; decision: Decision }> {
     const dataset = await this.get(digest);
     this.#requireTransition(dataset, 'certified');
+    if (dataset.pendingDeclassification) {
+      throw new CairnError('invalid_state', `dataset ${digest} has a declassification of ${dataset.pendingDeclassification.classes.join(', ')} waiting for a second steward; approve or withdraw it first`, { details: { state: 'declassification_pending', allowed: [] } });
+    }
     const { policy } = await this.#policies.active();
     const inputs = dataset.derivedFrom ? [...(await this.#many(dataset.derivedFrom.inputs)).values()].map((v) => ({ digest: v.digest, state: v.state })) : [];
     const d = evaluateCertification(policy, { digest, owner: dataset.owner, dataClasses: dataset.dataClasses, legalBasis: dataset.legalBasis, objectCount: dataset.objectCount, inputs });
@@ -227,26 +243,78 @@ export class Datasets {
     return this.get(digest);
   }
 
-  /** A steward removes inherited classes from a derived version still in quarantine, with a reason. */
+  /**
+   * A steward removes inherited classes from a derived version still in quarantine, with a reason.
+   * For a class whose policy asks for two persons (`two_person_declassification`), this only
+   * proposes the removal: another steward — who neither proposed it nor registered the dataset —
+   * approves it (`approveDeclassification`), and until then the classes stay and the dataset
+   * cannot be certified.
+   */
   async declassify(actor: Actor, digest: string, classes: readonly string[], reason: string): Promise<DatasetVersion> {
     const dataset = await this.get(digest);
     if (dataset.state !== 'quarantine') {
       throw new CairnError('invalid_state', `dataset ${digest} is ${dataset.state}; classes can only change in quarantine`, { details: { state: dataset.state, allowed: [] } });
     }
+    if (dataset.pendingDeclassification) throw new CairnError('invalid_state', `dataset ${digest} already has a declassification waiting for a second steward`, { details: { state: 'declassification_pending', allowed: [] } });
     const absent = classes.filter((c) => !dataset.dataClasses.includes(c));
     if (absent.length > 0) throw new CairnError('invalid_request', `dataset ${digest} does not carry ${absent.join(', ')}`);
-    const remaining = dataset.dataClasses.filter((c) => !classes.includes(c));
+    const { policy } = await this.#policies.active();
+    const twoPerson = classes.filter((c) => policy.pack.data_classes[c]?.two_person_declassification === true);
+    const by = personOf(actor);
+    if (twoPerson.length > 0) {
+      await this.#ledger.append({
+        actor,
+        entries: [{ kind: 'dataset.declassification_proposed', subject: nodeKey('dataset', digest), body: { digest, classes: [...classes], twoPerson, reason } }],
+        apply: async (trx, [entry]) => {
+          const row = await this.#lockedRow(trx, digest);
+          if (row.state !== 'quarantine' || row.pending_declassification !== null || row.data_classes !== JSON.stringify(dataset.dataClasses)) throw new CairnError('invalid_state', `dataset ${digest} changed meanwhile; try again`);
+          const pending: PendingDeclassification = { classes: [...classes], reason, by, at: entry!.entry.time, ledgerIndex: entry!.index };
+          await trx.updateTable('dataset_versions').set({ pending_declassification: JSON.stringify(pending) }).where('digest', '=', digest).execute();
+        },
+      });
+      return this.get(digest);
+    }
+    await this.#removeClasses(actor, dataset, { classes: [...classes], reason, by, at: '', ledgerIndex: -1 }, null);
+    return this.get(digest);
+  }
+
+  /** The second steward's half of a two-person declassification. */
+  async approveDeclassification(principal: Principal, digest: string, reason: string): Promise<{ dataset: DatasetVersion; decision: Decision }> {
+    const dataset = await this.get(digest);
+    const pending = dataset.pendingDeclassification;
+    if (!pending) throw new CairnError('invalid_state', `dataset ${digest} has no declassification waiting for approval`, { details: { state: dataset.state, allowed: [] } });
+    const { policy } = await this.#policies.active();
+    const actor = actorOf(principal);
+    const d = evaluateSeparation('dataset.declassify', 'approve it', personOf(principal), [
+      { part: 'declassifier', persons: [pending.by], did: `proposed declassifying ${pending.classes.join(', ')}` },
+      { part: 'registrant', persons: [normalisePrincipalId(dataset.registeredBy)], did: 'registered this dataset' },
+    ], policy.hash);
+    if (!d.allowed) await refuse(this.#ledger, actor, { kind: 'dataset.declassification_refused', subject: nodeKey('dataset', digest), body: { digest, classes: pending.classes } }, d);
+    await this.#removeClasses(actor, dataset, pending, { approvedBy: personOf(principal), reason, decision: d });
+    return { dataset: await this.get(digest), decision: d };
+  }
+
+  async #removeClasses(actor: Actor, dataset: DatasetVersion, change: PendingDeclassification, approval: { approvedBy: string; reason: string; decision: Decision } | null): Promise<void> {
+    const { digest } = dataset;
+    const remaining = dataset.dataClasses.filter((c) => !change.classes.includes(c));
+    const body: JsonObject = { digest, removed: [...change.classes], remaining, reason: change.reason };
+    if (approval) Object.assign(body, { proposedBy: change.by, proposalIndex: change.ledgerIndex, approvalReason: approval.reason, decision: approval.decision as unknown as JsonObject });
     await this.#ledger.append({
       actor,
-      entries: [{ kind: 'dataset.declassified', subject: nodeKey('dataset', digest), body: { digest, removed: [...classes], remaining, reason } }],
+      entries: [{ kind: 'dataset.declassified', subject: nodeKey('dataset', digest), body }],
       apply: async (trx, [entry]) => {
         const row = await this.#lockedRow(trx, digest);
-        if (row.state !== 'quarantine' || row.data_classes !== JSON.stringify(dataset.dataClasses)) throw new CairnError('invalid_state', `dataset ${digest} changed meanwhile; try again`);
-        const log = [...(JSON.parse(row.declassifications) as unknown[]), { classes, reason, by: actor.id, at: entry!.entry.time, ledgerIndex: entry!.index }];
-        await trx.updateTable('dataset_versions').set({ data_classes: JSON.stringify(remaining), declassifications: JSON.stringify(log) }).where('digest', '=', digest).execute();
+        const pendingNow = row.pending_declassification === null ? null : (JSON.parse(row.pending_declassification) as PendingDeclassification);
+        if (row.state !== 'quarantine' || row.data_classes !== JSON.stringify(dataset.dataClasses) || pendingNow?.ledgerIndex !== (approval ? change.ledgerIndex : undefined)) {
+          throw new CairnError('invalid_state', `dataset ${digest} changed meanwhile; try again`);
+        }
+        const record = approval
+          ? { classes: change.classes, reason: change.reason, by: change.by, at: entry!.entry.time, ledgerIndex: entry!.index, approvedBy: approval.approvedBy }
+          : { classes: change.classes, reason: change.reason, by: change.by, at: entry!.entry.time, ledgerIndex: entry!.index };
+        const log = [...(JSON.parse(row.declassifications) as unknown[]), record];
+        await trx.updateTable('dataset_versions').set({ data_classes: JSON.stringify(remaining), declassifications: JSON.stringify(log), pending_declassification: null }).where('digest', '=', digest).execute();
       },
     });
-    return this.get(digest);
   }
 
   async get(digest: string): Promise<DatasetVersion> {

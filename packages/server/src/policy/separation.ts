@@ -22,7 +22,7 @@ export interface Participation {
 export function evaluateSeparation(question: string, action: string, person: string, parts: readonly Participation[], policy: string): Decision {
   const rules: RuleResult[] = parts.map((p) => {
     const rule = `separation_of_duties.${p.part}`;
-    return p.persons.includes(person) ? deny(rule, `${person} ${p.did} and cannot ${action}`) : allow(rule, `${person} did not: ${p.did}`);
+    return p.persons.includes(person) ? deny(rule, `${person} ${p.did} and cannot ${action}`) : allow(rule, `${person} is not among those who ${p.did}`);
   });
   return decision(question, rules, [], policy);
 }

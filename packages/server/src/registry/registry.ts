@@ -2,14 +2,17 @@ import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { isRole } from '../auth/permissions.js';
+import { normalisePrincipalId, personOf } from '../auth/person.js';
+import type { Principals } from '../auth/principals.js';
 import { CairnError } from '../errors/catalog.js';
 import type { PolicyRegistry } from '../governance/policy-registry.js';
+import { recordingRefusals, refuse, RefusalInTransaction } from '../governance/refusals.js';
 import type { Actor, JsonObject } from '../ledger/entry.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { addEdge, addNode, nodeKey } from '../lineage/graph.js';
 import type { Runs } from '../lineage/runs.js';
-import { allow, decision, deny, type Decision, type RuleResult } from '../policy/index.js';
-import type { Database, ModelVersionState, ModelVersionTable } from '../store/schema.js';
+import { evaluateSeparation, type Decision, type Participation } from '../policy/index.js';
+import type { Database, ModelVersionState, ModelVersionTable, VersionParticipantTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { evidenceSetDigest, newId, toApproval, toEvidence, toModel, toVersion, toWaiver, type Approval, type Evidence, type Model, type ModelVersion, type Waiver } from './records.js';
 import { evaluateValidation } from './tier-rules.js';
@@ -66,12 +69,14 @@ export class Registry {
   readonly #ledger: Ledger;
   readonly #policies: PolicyRegistry;
   readonly #runs: Runs;
+  readonly #principals: Principals;
 
-  constructor(store: Store, ledger: Ledger, policies: PolicyRegistry, runs: Runs) {
+  constructor(store: Store, ledger: Ledger, policies: PolicyRegistry, runs: Runs, principals: Principals) {
     this.#store = store;
     this.#ledger = ledger;
     this.#policies = policies;
     this.#runs = runs;
+    this.#principals = principals;
   }
 
   async createModel(actor: Actor, m: { name: string; owner: string; useCase: string; riskTier: string; description: string }): Promise<Model> {
@@ -104,10 +109,12 @@ export class Registry {
   async createVersion(actor: Actor, v: NewVersion): Promise<ModelVersion> {
     await this.model(v.model);
     let trainer: string | null = null;
+    let trainerPerson: string | null = null;
     let dataClasses: string[] = [];
     if (v.runId) {
       const run = await this.#runs.get(v.runId);
       trainer = run.trainer;
+      trainerPerson = (await this.#principals.resolve(run.trainer))?.person ?? normalisePrincipalId(run.trainer);
       dataClasses = [...new Set(run.inputs.flatMap((i) => i.dataClasses ?? []))].sort();
     }
     const id = newId('mv');
@@ -121,6 +128,8 @@ export class Registry {
           .insertInto('model_versions')
           .values({ id, model: v.model, version: v.version, state: 'draft', artifacts: JSON.stringify(v.artifacts), run_id: v.runId ?? null, trainer, data_classes: JSON.stringify(dataClasses), model_card: v.modelCard, author: actor.id, submitted_by: null, use_cases: null, zones: null, approval_expires_at: null, evidence_set: evidenceSetDigest(id, []), created_at: e!.entry.time, ledger_index: e!.index, state_index: e!.index })
           .execute();
+        await participate(trx, id, personOf(actor), 'author', e!.index);
+        if (trainerPerson !== null) await participate(trx, id, trainerPerson, 'trainer', e!.index);
         await addNode(trx, versionKey(id), 'model-version', `${v.model}@${v.version}`, e!.index);
         for (const a of v.artifacts) {
           await addNode(trx, nodeKey('artifact', a.digest), 'artifact', a.name, e!.index);
@@ -173,6 +182,7 @@ export class Registry {
         }
         await trx.insertInto('evidence_documents').values({ digest, media_type: e.mediaType, content: e.content }).onConflict((oc) => oc.column('digest').doNothing()).execute();
         await trx.insertInto('version_evidence').values({ id: evidenceId, version_id: id, kind: e.kind, digest, title: e.title, metrics: e.metrics ? JSON.stringify(e.metrics) : null, author: actor.id, added_at: entry!.entry.time, ledger_index: entry!.index }).execute();
+        await participate(trx, id, personOf(actor), 'evidence', entry!.index);
         const all = await trx.selectFrom('version_evidence').select(['kind', 'digest']).where('version_id', '=', id).execute();
         const changes: Partial<ModelVersionTable> = { evidence_set: evidenceSetDigest(id, all) };
         // Approvals named the old evidence set: they no longer hold, and an approved version goes back to review.
@@ -204,20 +214,36 @@ export class Registry {
     return { version: await this.version(id), decision: d };
   }
 
-  /** Asks the tier's reviewers to approve the version for these use cases and zones. */
+  /**
+   * Asks the tier's reviewers to approve the version for these use cases and zones. Approvals bind
+   * to what was submitted: a re-submission that widens the use cases or zones withdraws every
+   * approval (an approved version goes back to review); one that narrows them keeps them.
+   */
   async submit(actor: Actor, id: string, useCases: readonly string[], zones: readonly string[]): Promise<VersionDossier> {
     const v = await this.dossier(id);
     const { policy } = await this.#policies.active();
     const unknown = zones.filter((z) => !Object.hasOwn(policy.pack.zones, z));
     if (unknown.length > 0) throw new CairnError('invalid_request', `unknown zones: ${unknown.join(', ')}`, { details: { known: Object.keys(policy.pack.zones) } });
     if (!useCases.includes(v.modelRecord.useCase)) throw new CairnError('invalid_request', `the use cases must include the model's own (${v.modelRecord.useCase})`);
+    const widens = (now: readonly string[], before: readonly string[] | null) => before !== null && now.some((x) => !before.includes(x));
+    const widened = widens(useCases, v.useCases) || widens(zones, v.zones);
     await this.#ledger.append({
       actor,
-      entries: [{ kind: 'model_version.submitted', subject: versionKey(id), body: { id, useCases: [...useCases], zones: [...zones], evidenceSet: v.evidenceSet } }],
-      apply: async (trx) => {
+      entries: [{ kind: 'model_version.submitted', subject: versionKey(id), body: { id, useCases: [...useCases], zones: [...zones], evidenceSet: v.evidenceSet, withdrawsApprovals: widened } }],
+      apply: async (trx, [e]) => {
         const row = await this.#locked(trx, id);
-        if (row.state !== 'validated') throw new CairnError('invalid_state', `version ${id} is ${row.state}; only a validated version is submitted for review`, { details: { state: row.state, allowed: NEXT[row.state] } });
-        await trx.updateTable('model_versions').set({ submitted_by: actor.id, use_cases: JSON.stringify(useCases), zones: JSON.stringify(zones) }).where('id', '=', id).execute();
+        if (row.state !== 'validated' && row.state !== 'approved') {
+          throw new CairnError('invalid_state', `version ${id} is ${row.state}; only a validated (or approved, to change its scope) version is submitted for review`, { details: { state: row.state, allowed: NEXT[row.state] } });
+        }
+        if (row.use_cases !== jsonOrNull(v.useCases) || row.zones !== jsonOrNull(v.zones)) throw new CairnError('invalid_state', `version ${id} was re-submitted meanwhile; try again`);
+        const changes: Partial<ModelVersionTable> = { submitted_by: actor.id, use_cases: JSON.stringify(useCases), zones: JSON.stringify(zones) };
+        if (widened) {
+          // The approvals named a narrower scope: they do not cover what is asked now.
+          await trx.updateTable('approvals').set({ valid: 0 }).where('version_id', '=', id).execute();
+          if (row.state === 'approved') Object.assign(changes, { state: 'validated', approval_expires_at: null, state_index: e!.index });
+        }
+        await trx.updateTable('model_versions').set(changes).where('id', '=', id).execute();
+        await participate(trx, id, personOf(actor), 'submitter', e!.index);
       },
     });
     return this.dossier(id);
@@ -225,52 +251,51 @@ export class Registry {
 
   /**
    * A reviewer approves in one of the roles the tier names, naming the evidence set reviewed.
-   * Separation of duties: not the author, not the trainer, not the submitter, one role per person.
-   * The last approval the tier needs makes the version approved, until the tier's validity ends.
+   * Separation of duties (policy/separation.ts), between persons: nobody who authored, trained,
+   * submitted or added evidence to the version, and one approval per person. The last approval
+   * the tier needs makes the version approved, until the tier's validity ends.
    */
   async approve(principal: Principal, id: string, role: string, evidenceSet: string, reason: string): Promise<{ version: VersionDossier; decision: Decision }> {
     const actor = actorOf(principal);
+    const person = personOf(principal);
     const v = await this.dossier(id);
     const { policy } = await this.#policies.active();
     const tier = policy.pack.risk_tiers[v.modelRecord.riskTier];
-    const rules: RuleResult[] = [];
-    const sod = (rule: string, ok: boolean, no: string) => rules.push(ok ? allow(rule, `${actor.id} ${rule.replace('separation_of_duties.', 'is not the ').replace(/_/g, ' ')}`) : deny(rule, no));
-    sod('separation_of_duties.author', v.author !== actor.id, `${actor.id} authored this version and cannot approve it`);
-    sod('separation_of_duties.trainer', v.trainer !== actor.id, `${actor.id} trained this version's model and cannot approve it`);
-    sod('separation_of_duties.submitter', v.submittedBy !== actor.id, `${actor.id} submitted this version for review and cannot approve it`);
-    const other = v.approvals.find((a) => a.valid && a.approver === actor.id && a.role !== role);
-    sod('separation_of_duties.one_role_per_person', !other, `${actor.id} already approved this version as ${other?.role}; one person cannot fill two required roles`);
-    const d = decision('model_version.approve', rules, [], policy.hash);
+    const refusal = { kind: 'model_version.approval_refused', subject: versionKey(id), body: { id, role } };
+    const separation = async (trx: Kysely<Database>) =>
+      evaluateSeparation('model_version.approve', 'approve it', person, await this.#participation(trx, id, true), policy.hash);
+    const d = await separation(this.#store.db);
     if (!isRole(role) || !principal.roles.includes(role)) throw new CairnError('forbidden', `${actor.id} does not hold the role ${role}`, { details: { role, roles: principal.roles } });
-    if (!d.allowed) {
-      const recorded = await this.#ledger.append({ actor, entries: [{ kind: 'model_version.approval_refused', subject: versionKey(id), body: { id, role, decision: d as unknown as JsonObject } }] });
-      throw new CairnError('separation_of_duties', d.reasons.join('; '), { details: { decision: d, ledgerIndex: recorded.entries[0]!.index } });
-    }
+    if (!d.allowed) await refuse(this.#ledger, actor, refusal, d);
     const needed = tier?.approvals.find((a) => a.role === role);
     if (!needed) throw new CairnError('approval_not_required', `the ${v.modelRecord.riskTier} tier needs no approval from ${role}`, { details: { required: tier?.approvals ?? [] } });
     const approvalId = newId('apr');
     const validityDays = tier!.approval_validity_days;
-    await this.#ledger.append({
-      actor,
-      entries: [{ kind: 'model_version.approval', subject: versionKey(id), body: { id: approvalId, versionId: id, role, evidenceSet, reason, decision: d as unknown as JsonObject } }],
-      apply: async (trx, [entry]) => {
-        // Everything again under the lock: concurrent approvals are serialised, never doubled.
-        const row = await this.#locked(trx, id);
-        if (row.state !== 'validated' || row.submitted_by === null) {
-          throw new CairnError('invalid_state', `version ${id} is ${row.state}${row.submitted_by === null ? ' and not submitted for review' : ''}`, { details: { state: row.state, allowed: NEXT[row.state] } });
-        }
-        if (row.evidence_set !== evidenceSet) throw new CairnError('evidence_set_mismatch', `version ${id}'s evidence set is ${row.evidence_set}, not ${evidenceSet}: review the current evidence`, { details: { current: row.evidence_set } });
-        const valid = await trx.selectFrom('approvals').selectAll().where('version_id', '=', id).where('valid', '=', 1).execute();
-        if (valid.some((a) => a.approver === actor.id)) throw new CairnError('separation_of_duties', `${actor.id} already approved this version`);
-        if (valid.filter((a) => a.role === role).length >= needed.count) throw new CairnError('approval_not_required', `the ${role} approvals this tier needs are already given`);
-        await trx.insertInto('approvals').values({ id: approvalId, version_id: id, role, approver: actor.id, evidence_set: evidenceSet, reason, at: entry!.entry.time, valid: 1, ledger_index: entry!.index }).execute();
-        const all = [...valid.map((a) => a.role), role];
-        if (tier!.approvals.every((r) => all.filter((x) => x === r.role).length >= r.count)) {
-          const expires = new Date(Date.parse(entry!.entry.time) + validityDays * 86_400_000).toISOString();
-          await trx.updateTable('model_versions').set({ state: 'approved', approval_expires_at: expires, state_index: entry!.index }).where('id', '=', id).execute();
-        }
-      },
-    });
+    await recordingRefusals(this.#ledger, actor, refusal, () =>
+      this.#ledger.append({
+        actor,
+        entries: [{ kind: 'model_version.approval', subject: versionKey(id), body: { id: approvalId, versionId: id, role, evidenceSet, useCases: [...(v.useCases ?? [])], zones: [...(v.zones ?? [])], reason, decision: d as unknown as JsonObject } }],
+        apply: async (trx, [entry]) => {
+          // Everything again under the lock: concurrent approvals are serialised, never doubled.
+          const row = await this.#locked(trx, id);
+          if (row.state !== 'validated' || row.submitted_by === null) {
+            throw new CairnError('invalid_state', `version ${id} is ${row.state}${row.submitted_by === null ? ' and not submitted for review' : ''}`, { details: { state: row.state, allowed: NEXT[row.state] } });
+          }
+          if (row.evidence_set !== evidenceSet) throw new CairnError('evidence_set_mismatch', `version ${id}'s evidence set is ${row.evidence_set}, not ${evidenceSet}: review the current evidence`, { details: { current: row.evidence_set } });
+          if (row.use_cases !== jsonOrNull(v.useCases) || row.zones !== jsonOrNull(v.zones)) throw new CairnError('invalid_state', `version ${id} was re-submitted while you reviewed it; review the current submission`);
+          const again = await separation(trx);
+          if (!again.allowed) throw new RefusalInTransaction(again);
+          const valid = await trx.selectFrom('approvals').selectAll().where('version_id', '=', id).where('valid', '=', 1).execute();
+          if (valid.filter((a) => a.role === role).length >= needed.count) throw new CairnError('approval_not_required', `the ${role} approvals this tier needs are already given`);
+          await trx.insertInto('approvals').values({ id: approvalId, version_id: id, role, approver: person, evidence_set: evidenceSet, reason, at: entry!.entry.time, valid: 1, ledger_index: entry!.index }).execute();
+          const all = [...valid.map((a) => a.role), role];
+          if (tier!.approvals.every((r) => all.filter((x) => x === r.role).length >= r.count)) {
+            const expires = new Date(Date.parse(entry!.entry.time) + validityDays * 86_400_000).toISOString();
+            await trx.updateTable('model_versions').set({ state: 'approved', approval_expires_at: expires, state_index: entry!.index }).where('id', '=', id).execute();
+          }
+        },
+      }),
+    );
     return { version: await this.dossier(id), decision: d };
   }
 
@@ -302,17 +327,19 @@ export class Registry {
       entries: [{ kind: 'model_version.waiver_requested', subject: versionKey(id), body: { id: waiverId, versionId: id, rule, reason, expiresAt } }],
       apply: async (trx, [e]) => {
         await trx.insertInto('waivers').values({ id: waiverId, version_id: id, rule, reason, requested_by: actor.id, state: 'requested', decided_by: null, expires_at: expiresAt, ledger_index: e!.index }).execute();
+        await participate(trx, id, personOf(actor), 'waiver', e!.index);
       },
     });
     return this.#waiver(waiverId);
   }
 
+  /** Decided by a role the policy names, and by nobody who requested a waiver on the version, authored, trained or submitted it. */
   async decideWaiver(principal: Principal, waiverId: string, approve: boolean, reason: string): Promise<Waiver> {
     const actor = actorOf(principal);
     const w = await this.#waiver(waiverId);
-    if (w.requestedBy === actor.id) throw new CairnError('separation_of_duties', `${actor.id} requested this waiver and cannot decide it`);
-    // The policy names who may decide waivers.
     const { policy } = await this.#policies.active();
+    const d = evaluateSeparation('model_version.waiver', 'decide it', personOf(principal), await this.#participation(this.#store.db, w.versionId, false), policy.hash);
+    if (!d.allowed) await refuse(this.#ledger, actor, { kind: 'model_version.waiver_refused', subject: versionKey(w.versionId), body: { id: waiverId, versionId: w.versionId, rule: w.rule } }, d);
     const approvers = (policy.pack.waivers ?? DEFAULT_WAIVER_RULES).approver_roles;
     if (!principal.roles.some((r) => approvers.includes(r))) {
       throw new CairnError('forbidden', `the active policy lets only ${approvers.join(', ')} decide waivers`, { details: { roles: principal.roles, approverRoles: approvers } });
@@ -323,7 +350,7 @@ export class Registry {
       apply: async (trx) => {
         const row = await trx.selectFrom('waivers').select('state').where('id', '=', waiverId).executeTakeFirstOrThrow();
         if (row.state !== 'requested') throw new CairnError('invalid_state', `waiver ${waiverId} is ${row.state}`, { details: { state: row.state, allowed: [] } });
-        await trx.updateTable('waivers').set({ state: approve ? 'approved' : 'rejected', decided_by: actor.id }).where('id', '=', waiverId).execute();
+        await trx.updateTable('waivers').set({ state: approve ? 'approved' : 'rejected', decided_by: personOf(actor) }).where('id', '=', waiverId).execute();
       },
     });
     return this.#waiver(waiverId);
@@ -334,6 +361,24 @@ export class Registry {
     const rows = await this.#store.db.selectFrom('model_versions').select('id').where('state', '=', 'validated').where('submitted_by', 'is not', null).orderBy('ledger_index').execute();
     const dossiers = await Promise.all(rows.map((r) => this.dossier(r.id)));
     return dossiers.filter((d) => d.pending.some((p) => p.role === role));
+  }
+
+  /** Who took part in the version, as persons, part by part; with `approvals`, also who approved it already (one approval per person). */
+  async #participation(trx: Kysely<Database>, id: string, approvals: boolean): Promise<Participation[]> {
+    const rows = await trx.selectFrom('version_participants').select(['person', 'part']).where('version_id', '=', id).execute();
+    const of = (part: VersionParticipantTable['part']) => rows.filter((r) => r.part === part).map((r) => r.person);
+    const parts: Participation[] = [
+      { part: 'author', persons: of('author'), did: 'authored this version' },
+      { part: 'trainer', persons: of('trainer'), did: "trained this version's model" },
+      { part: 'submitter', persons: of('submitter'), did: 'submitted this version for review' },
+      { part: 'evidence_author', persons: of('evidence'), did: "added evidence to this version" },
+      { part: 'waiver_requester', persons: of('waiver'), did: 'requested a waiver on this version' },
+    ];
+    if (approvals) {
+      const given = await trx.selectFrom('approvals').select(['approver', 'role']).where('version_id', '=', id).where('valid', '=', 1).execute();
+      parts.push({ part: 'one_approval_per_person', persons: given.map((a) => a.approver), did: `already approved this version (${given.map((a) => `${a.approver} as ${a.role}`).join(', ')})` });
+    }
+    return parts;
   }
 
   async #waiver(id: string): Promise<Waiver> {
@@ -365,6 +410,13 @@ export class Registry {
       },
     });
   }
+}
+
+const jsonOrNull = (value: readonly string[] | null) => (value === null ? null : JSON.stringify(value));
+
+/** Records that a person took part in a version (once per part). */
+async function participate(trx: Kysely<Database>, versionId: string, person: string, part: VersionParticipantTable['part'], index: number): Promise<void> {
+  await trx.insertInto('version_participants').values({ version_id: versionId, person, part, ledger_index: index }).onConflict((oc) => oc.columns(['version_id', 'person', 'part']).doNothing()).execute();
 }
 
 function sha256(text: string): string {

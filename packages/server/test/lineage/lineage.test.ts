@@ -11,11 +11,13 @@ for (const storeCase of storeCases) {
   describe(`data lineage on ${storeCase.name}`, () => {
     let s: RunningCairn;
     let steward: string;
+    let secondSteward: string;
     let engineer: string;
     let auditor: string;
     before(async () => {
       s = await startCairn(storeCase.fresh());
       steward = await s.token(['steward'], 'sam-steward');
+      secondSteward = await s.token(['steward'], 'tia-steward');
       engineer = await s.token(['engineer'], 'erin-engineer');
       auditor = await s.token(['auditor'], 'audrey');
     });
@@ -111,8 +113,16 @@ for (const storeCase of storeCases) {
 
       const declass = await s.request('POST', `/api/v1/datasets/${derived}/declassify`, { token: steward, body: { classes: ['ephi'], reason: 'Safe Harbor de-identification verified (report DI-204)' } });
       assert.equal(declass.status, 200, JSON.stringify(declass.body));
-      assert.deepEqual(declass.body.dataClasses, ['internal']);
-      assert.equal(declass.body.declassifications[0].by, 'sam-steward');
+      // ePHI is a two-person class in the example pack: proposed, in force only once another steward approves.
+      assert.deepEqual(declass.body.dataClasses, ['ephi', 'internal']);
+      assert.equal(declass.body.pendingDeclassification.by, 'sam-steward');
+      const early = await s.request('POST', `/api/v1/datasets/${derived}/certify`, { token: steward, body: { reason: 'too early' } });
+      assert.equal(early.status, 409);
+      const approved = await s.request('POST', `/api/v1/datasets/${derived}/declassify/approve`, { token: secondSteward, body: { reason: 'DI-204 report checked' } });
+      assert.equal(approved.status, 200, approved.text);
+      assert.deepEqual(approved.body.dataset.dataClasses, ['internal']);
+      assert.equal(approved.body.dataset.declassifications[0].by, 'sam-steward');
+      assert.equal(approved.body.dataset.declassifications[0].approvedBy, 'tia-steward');
       const cert = await s.request('POST', `/api/v1/datasets/${derived}/certify`, { token: steward, body: { reason: 'derived set ready' } });
       assert.equal(cert.status, 200, JSON.stringify(cert.body));
     });

@@ -156,12 +156,21 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
     method: 'POST',
     url: '/api/v1/datasets/:digest/declassify',
     permission: 'dataset:certify',
-    summary: 'Remove inherited data classes from a derived version in quarantine, with a reason',
+    summary: 'Remove inherited data classes from a derived version in quarantine, with a reason (a two-person class: proposed, until another steward approves)',
     schema: { params: DigestParams, body: DeclassifyBody, response: { 200: DatasetSchema, ...authErrors, 404: ErrorBody, 409: ErrorBody } },
     handler: async (request) => {
       const body = request.body as Static<typeof DeclassifyBody>;
       return datasets.declassify(actorOf(principalOf(request)), (request.params as Static<typeof DigestParams>).digest, body.classes, body.reason);
     },
+  });
+
+  addRoute(app, {
+    method: 'POST',
+    url: '/api/v1/datasets/:digest/declassify/approve',
+    permission: 'dataset:certify',
+    summary: "Approve another steward's declassification of a two-person class (not the proposer, not the dataset's registrant)",
+    schema: { params: DigestParams, body: ReasonBody, response: { 200: Type.Object({ dataset: DatasetSchema, decision: DecisionSchema }), ...authErrors, 404: ErrorBody, 409: ErrorBody } },
+    handler: async (request) => datasets.approveDeclassification(principalOf(request), (request.params as Static<typeof DigestParams>).digest, (request.body as Static<typeof ReasonBody>).reason),
   });
 
   addRoute(app, {
