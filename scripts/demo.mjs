@@ -3,7 +3,7 @@
 // Cairn's public HTTP API with the SDK — ingestion, certification, derivation, training, review,
 // deployment, rollback — then exported by an auditor and verified offline with @cairn/verify.
 // Run `node scripts/demo.mjs --help` for the options.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -107,13 +107,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 /** `cairn serve` on a free loopback port with a fresh data directory; resolves once it listens. */
 async function startServer() {
   const data = path.join(tmp, 'server-data');
-  const child = spawn(process.execPath, [CLI_BIN, 'serve', '--data', data, '--listen', '127.0.0.1:0', '--log-level', 'warn', '--checkpoint-interval', '500ms'], {
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAIRN_'))), // a clean server: no inherited store, key or pack
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAIRN_'))); // a clean server: no inherited store, key or pack
+  const child = spawn(process.execPath, [CLI_BIN, 'serve', '--data', data, '--listen', '127.0.0.1:0', '--log-level', 'warn', '--checkpoint-interval', '500ms'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-  server = { child, stderr: () => stderr };
+  server = { child, env, stderr: () => stderr };
   const banner = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`cairn serve did not listen within 30 s:\n${stderr}`)), 30_000);
     child.stderr.on('data', () => {
@@ -129,7 +127,10 @@ async function startServer() {
       reject(new Error(`cairn serve exited (code ${code}, signal ${signal}) before listening:\n${stderr}`));
     });
   });
-  return Object.assign(server, { url: banner.url, verifierKey: banner.key, adminToken: fs.readFileSync(path.join(data, 'admin-token'), 'utf8').trim() });
+  // The installation ceremony's second founder: with the first (admin), two persons vouch for every other.
+  const ops = spawnSync(process.execPath, [CLI_BIN, 'token', 'bootstrap', '--data', data, '--principal', 'ops', '--reason', 'second founder for the demo', '--field', 'token'], { encoding: 'utf8', env: server.env });
+  if (ops.status !== 0) throw new Error(`cairn token bootstrap failed:\n${ops.stderr}`);
+  return Object.assign(server, { url: banner.url, verifierKey: banner.key, adminToken: fs.readFileSync(path.join(data, 'admin-token'), 'utf8').trim(), opsToken: ops.stdout.trim() });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,15 +253,18 @@ async function main() {
   const external = process.env.CAIRN_URL;
   let url;
   let adminToken;
+  let opsToken;
   let verifierKey;
   if (external) {
     adminToken = process.env.CAIRN_TOKEN ?? (process.env.CAIRN_TOKEN_FILE ? fs.readFileSync(process.env.CAIRN_TOKEN_FILE, 'utf8').trim() : undefined);
-    if (!adminToken) throw new Error('CAIRN_URL is set but neither CAIRN_TOKEN nor CAIRN_TOKEN_FILE: give an admin token (npm start writes one to .cairn/admin-token)');
+    opsToken = process.env.CAIRN_SECOND_TOKEN;
+    if (!adminToken || !opsToken) throw new Error('CAIRN_URL is set: give two founders\' tokens, CAIRN_TOKEN (or CAIRN_TOKEN_FILE; npm start writes .cairn/admin-token) and CAIRN_SECOND_TOKEN (cairn token bootstrap --principal ops …)');
     url = external;
   } else {
-    ({ url, adminToken, verifierKey } = await startServer());
+    ({ url, adminToken, opsToken, verifierKey } = await startServer());
   }
   const admin = new CairnClient({ url, token: adminToken });
+  const ops = new CairnClient({ url, token: opsToken });
   // The key an examiner would obtain out of band: from the server's banner, or asked once, now.
   verifierKey ??= (await admin.key()).verifierKey;
   const { version: policy, source } = await admin.policy.active();
@@ -270,9 +274,15 @@ async function main() {
 
   console.log(bold("Cairn demo: a hospital's readmission-risk model, trained on ePHI, from raw data to audit"));
   console.log(`server ${url} (${external ? 'CAIRN_URL' : 'started for this demo'}), policy ${short(policy.hash)}, log key ${dim(verifierKey.split('+').slice(0, 2).join('+'))}`);
-  const as = {}; // one client per persona, each with its own token (one hour)
+  // One client per persona. Each person makes their own credential; the admin proposes them with
+  // its SHA-256 and the second founder approves: nobody else ever holds it. (Against a server that
+  // already knows them, the names get this run's suffix.)
+  const as = {};
   for (const [name, p] of Object.entries(PERSONAS)) {
-    const { token } = await admin.identity.issueToken({ principal: name, type: 'user', roles: p.roles, ttl: 3600 });
+    const token = `cairn_${crypto.randomBytes(32).toString('base64url')}`;
+    const id = external ? `${name}-${suffix}` : name;
+    await admin.identity.proposePrincipal({ id, type: 'user', roles: p.roles, credentialSha256: crypto.createHash('sha256').update(token).digest('hex'), reason: `${p.as} on the readmission project` });
+    await ops.identity.approvePrincipal(id, 'HR record checked');
     as[name] = new CairnClient({ url, token, verifierKey });
   }
   console.log(`personas: ${Object.entries(PERSONAS).map(([n, p]) => `${n} (${p.as})`).join(', ')}`);
@@ -382,6 +392,13 @@ async function main() {
   const self = await refused(() => as.erin.registry.approve(s1.v.id, 'reviewer:model-risk', s1.submitted.evidenceSet, 'looks good to me'));
   fact(`erin (engineer, reviewer:model-risk) approving as reviewer:model-risk: ${red(`REFUSED ${self.code}`)} (HTTP ${self.status}), recorded as model_version.approval_refused`);
   for (const reason of deniedReasons(self)) fact(dim(reason));
+  // An administrator invents a reviewer and vouches for it alone: one person, two identities.
+  const puppetToken = `cairn_${crypto.randomBytes(32).toString('base64url')}`;
+  const puppet = `r1-${suffix}`;
+  await admin.identity.proposePrincipal({ id: puppet, type: 'user', roles: ['reviewer:model-risk'], credentialSha256: crypto.createHash('sha256').update(puppetToken).digest('hex'), reason: 'a reviewer nobody has met' });
+  const sock = await refused(() => admin.identity.approvePrincipal(puppet, 'I vouch for them'));
+  fact(`admin inventing reviewer ${puppet} and approving it alone: ${red(`REFUSED ${sock.code}`)} (HTTP ${sock.status}), recorded as principal.approval_refused`);
+  for (const reason of deniedReasons(sock)) fact(dim(reason));
 
   // 7 ------------------------------------------------------------------------------------------
   step(7, 'Three reviewers approve');

@@ -1,5 +1,5 @@
 import { query, type Transport } from './transport.js';
-import type { Alert, Decision, Elevation, Role, TokenInfo, WhoAmI } from './types.js';
+import type { Alert, Decision, Elevation, PrincipalInfo, Role, TokenInfo, WhoAmI } from './types.js';
 
 /** Identity and access: tokens, the caller, break-glass, alerts. */
 export class IdentityApi {
@@ -10,11 +10,41 @@ export class IdentityApi {
   }
 
   /**
-   * Issues an API token (admin). The secret is in this answer only.
+   * Issues an API token for yourself (the default) or a service account you own, with roles the
+   * principal holds and permissions within your own. The secret is in this answer only.
    * @example const { token } = await cairn.identity.issueToken({ principal: 'etl-pipeline', roles: ['service'], ttl: 86400 });
    */
-  issueToken(request: { principal: string; roles: readonly Role[]; type?: 'user' | 'service'; ttl?: number; scopes?: readonly string[] }): Promise<{ token: string; id: string; expiresAt: string | null }> {
+  issueToken(request: { principal?: string; roles: readonly Role[]; ttl?: number; noExpiry?: { reason: string }; scopes?: readonly string[] }): Promise<{ token: string; id: string; expiresAt: string | null }> {
     return this.#http.json('POST', '/api/v1/tokens', request);
+  }
+
+  /**
+   * Proposes a principal (admin); it becomes active when another person approves it. The person
+   * brings their own credential: pass the SHA-256 of a token they made (`newTokenSecret`).
+   * @example await cairn.identity.proposePrincipal({ id: 'bea', type: 'user', roles: ['reviewer:business'], credentialSha256, reason: 'joins model risk' });
+   */
+  proposePrincipal(request: { id: string; type: 'user' | 'service'; roles: readonly Role[]; owner?: string; displayName?: string; credentialSha256?: string; reason: string }): Promise<PrincipalInfo> {
+    return this.#http.json('POST', '/api/v1/principals', request);
+  }
+
+  /** @example await cairn.identity.approvePrincipal('bea', 'HR record checked'); */
+  approvePrincipal(id: string, reason: string): Promise<{ principal: PrincipalInfo; credential?: { id: string; expiresAt: string | null } }> {
+    return this.#http.json('POST', `/api/v1/principals/${encodeURIComponent(id)}/approve`, { reason });
+  }
+
+  /** @example await cairn.identity.rejectPrincipal('r1', 'no such person in HR'); */
+  rejectPrincipal(id: string, reason: string): Promise<PrincipalInfo> {
+    return this.#http.json('POST', `/api/v1/principals/${encodeURIComponent(id)}/reject`, { reason });
+  }
+
+  /** @example const pending = await cairn.identity.principals({ state: 'proposed' }); */
+  async principals(filter: { state?: PrincipalInfo['state'] } = {}): Promise<PrincipalInfo[]> {
+    return (await this.#http.json<{ principals: PrincipalInfo[] }>('GET', `/api/v1/principals${query(filter)}`)).principals;
+  }
+
+  /** @example const bea = await cairn.identity.principal('bea'); */
+  principal(id: string): Promise<PrincipalInfo> {
+    return this.#http.json('GET', `/api/v1/principals/${encodeURIComponent(id)}`);
   }
 
   /** @example const tokens = await cairn.identity.listTokens({ principal: 'etl-pipeline' }); */

@@ -33,6 +33,8 @@ export interface DatasetVersion {
   readonly objectCount: number;
   readonly totalBytes: number;
   readonly ledgerIndex: number;
+  /** A declassification of a two-person class waiting for a second steward. */
+  readonly pendingDeclassification: { readonly classes: readonly string[]; readonly reason: string; readonly by: string; readonly at: string; readonly ledgerIndex: number } | null;
   readonly [key: string]: unknown;
 }
 
@@ -110,9 +112,18 @@ export class LineageApi {
     return this.#http.json('POST', `/api/v1/datasets/${digest}/deprecate`, { reason });
   }
 
-  /** @example await cairn.lineage.declassify(ds.digest, ['ephi'], 'Safe Harbor de-identification verified'); */
+  /**
+   * Removes classes; for a two-person class (policy `two_person_declassification`) this proposes
+   * the removal, in force once another steward approves it (`approveDeclassification`).
+   * @example await cairn.lineage.declassify(ds.digest, ['ephi'], 'Safe Harbor de-identification verified');
+   */
   declassify(digest: string, classes: readonly string[], reason: string): Promise<DatasetVersion> {
     return this.#http.json('POST', `/api/v1/datasets/${digest}/declassify`, { classes, reason });
+  }
+
+  /** @example await cairn.lineage.approveDeclassification(ds.digest, 'DI-204 report checked'); */
+  approveDeclassification(digest: string, reason: string): Promise<{ dataset: DatasetVersion; decision: Decision }> {
+    return this.#http.json('POST', `/api/v1/datasets/${digest}/declassify/approve`, { reason });
   }
 
   /** @example const { run } = await cairn.lineage.startRun({ name: 'train', inputs: [ds.digest], code: { repository, commit } }); */

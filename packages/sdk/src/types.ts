@@ -31,12 +31,34 @@ export interface TokenInfo {
   readonly createdAt: string;
   readonly createdBy: string | null;
   readonly expiresAt: string | null;
+  /** Why the token never expires (only then). */
+  readonly noExpiryReason: string | null;
   readonly revokedAt: string | null;
   readonly lastUsedAt: string | null;
 }
 
+/** An identity Cairn knows: proposed by one person, approved by another (or a founder). */
+export interface PrincipalInfo {
+  readonly id: string;
+  readonly type: 'user' | 'service';
+  readonly roles: readonly Role[];
+  readonly owner: string | null;
+  readonly displayName: string | null;
+  readonly state: 'proposed' | 'active' | 'rejected' | 'disabled';
+  readonly vouchedBy: 'founder' | 'two-person';
+  readonly proposedBy: string;
+  readonly proposedAt: string;
+  readonly reason: string;
+  readonly approvedBy: string | null;
+  readonly approvedAt: string | null;
+  readonly hasCredential: boolean;
+  readonly ledgerIndex: number;
+}
+
 export interface WhoAmI {
   readonly id: string;
+  /** The person accountable (a service account: its owner). */
+  readonly person: string;
   readonly type: string;
   readonly auth: string;
   readonly roles: readonly Role[];

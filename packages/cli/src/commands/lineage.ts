@@ -200,7 +200,23 @@ export function lineageCommands(program: Command): void {
     .action(
       run(program, async (g, digest: string, o: { class: string[]; reason: string }) => {
         const ds = await connect(g).lineage.declassify(digest, o.class, o.reason);
-        emit(g, ds, () => `${ds.digest}: classes now ${ds.dataClasses.join(', ') || '(none)'}`);
+        emit(g, ds, () =>
+          ds.pendingDeclassification
+            ? `${ds.digest}: removing ${ds.pendingDeclassification.classes.join(', ')} takes a second steward (cairn dataset approve-declassification ${ds.digest}); classes still ${ds.dataClasses.join(', ')}`
+            : `${ds.digest}: classes now ${ds.dataClasses.join(', ') || '(none)'}`,
+        );
+      }),
+    );
+
+  dataset
+    .command('approve-declassification')
+    .description("approve another steward's declassification of a two-person class (not yours, not on a dataset you registered)")
+    .argument('<digest>', 'sha256:…')
+    .requiredOption('--reason <text>', 'why (e.g. the de-identification report checked)')
+    .action(
+      run(program, async (g, digest: string, o: { reason: string }) => {
+        const r = await connect(g).lineage.approveDeclassification(digest, o.reason);
+        emit(g, r, () => `${r.dataset.digest}: classes now ${r.dataset.dataClasses.join(', ') || '(none)'}`);
       }),
     );
 
