@@ -280,9 +280,16 @@ describe('cairn log verify --data on a tampered store', () => {
   });
 
   test('(c′) two whole rows swapped: caught by time order', async () => {
-    const [i, j] = [single[6]!, single[8]!];
-    // Every column matches its leaf, but entry i+1 is now older than the entry before it.
-    expectProblem(await auditAfter((db) => swap(db, i, j, ['kind', 'subject', 'time', 'leaf', 'hashes'])), 'time', i + 1);
+    let i = -1;
+    const result = await auditAfter((db) => {
+      // Two single entries two apart whose rows store as many nodes (so no row-local check fires):
+      // every column matches its leaf, but entry i+1 is now older than the entry before it.
+      const k = single.findIndex((a, n) => n >= 6 && single[n + 2] !== undefined && row(db, a).hashes.length === row(db, single[n + 2]!).hashes.length);
+      assert.ok(k >= 0);
+      i = single[k]!;
+      swap(db, i, single[k + 2]!, ['kind', 'subject', 'time', 'leaf', 'hashes']);
+    });
+    expectProblem(result, 'time', i + 1);
   });
 
   test('(c″) two whole rows of the same millisecond swapped: caught by the tree', async () => {

@@ -26,12 +26,27 @@ describe('cairn export', () => {
     return r;
   };
 
+  let ops: string;
+  /** A person enrolled as production does it: their own credential, proposed by one founder and approved by the other. */
+  const enrol = async (id: string, roles: string): Promise<string> => {
+    const file = path.join(dir, `${id}.token`);
+    const sha = (await cairn(['token', 'new', '-o', file], admin, 0)).stdout.trim();
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    await cairn(['principal', 'propose', id, '--type', 'user', '--roles', roles, '--credential-sha256', sha, '--reason', 'the audit team'], admin, 0);
+    await cairn(['principal', 'approve', id, '--reason', 'mine'], admin, 4);
+    await cairn(['principal', 'approve', id, '--reason', 'HR record checked'], { ...admin, CAIRN_TOKEN: ops }, 0);
+    await cairn(['token', 'new', '-o', file], admin, 2);
+    return fs.readFileSync(file, 'utf8').trim();
+  };
+
   before(async () => {
     dir = scratch.dir();
     server = await spawnServer({ data: path.join(dir, 'data') });
     admin = { CAIRN_URL: server.url, CAIRN_TOKEN: server.adminToken(), CAIRN_CONFIG_DIR: path.join(dir, 'config') };
-    const token = (await cairn(['token', 'create', '--principal', 'aud', '--type', 'user', '--roles', 'auditor', '--ttl', '1h', '--field', 'token'], admin, 0)).stdout.trim();
-    auditor = { ...admin, CAIRN_TOKEN: token };
+    // An auditor enrolled as production does it: the second founder from the ceremony, the
+    // auditor's own credential, proposed by one founder and approved by the other.
+    ops = (await cairn(['token', 'bootstrap', '--data', path.join(dir, 'data'), '--principal', 'ops', '--reason', 'second founder', '--field', 'token'], admin, 0)).stdout.trim();
+    auditor = { ...admin, CAIRN_TOKEN: await enrol('aud', 'auditor') };
     for (let i = 0; i < 5; i += 1) {
       const r = await fetch(`${server.url}/api/v1/entries`, { method: 'POST', headers: { authorization: `Bearer ${server.adminToken()}`, 'content-type': 'application/json' }, body: JSON.stringify({ entries: [{ kind: 'custom.batch', subject: 'batch:1', body: { i } }] }) });
       assert.equal(r.status, 201);
@@ -79,7 +94,7 @@ describe('cairn export', () => {
     await cairn(['--key', 'not-a-key', 'export', '--subject', 'batch:1', '--reason', 'bad key', '-o', file], auditor, 2);
     const missing = await cairn(['--json', 'export', '--subject', 'batch:404', '--reason', 'nothing there', '-o', file], auditor, 4);
     assert.equal(missing.json().error.code, 'nothing_in_scope');
-    const engineer = (await cairn(['token', 'create', '--principal', 'erin', '--type', 'user', '--roles', 'engineer', '--ttl', '1h', '--field', 'token'], admin, 0)).stdout.trim();
+    const engineer = await enrol('erin', 'engineer');
     const forbidden = await cairn(['--json', 'export', '--subject', 'batch:1', '--reason', 'not mine to take', '-o', file], { ...admin, CAIRN_TOKEN: engineer }, 4);
     assert.equal(forbidden.json().error.code, 'forbidden');
     assert.ok(!fs.existsSync(file) && !fs.existsSync(`${file}.partial`));

@@ -154,8 +154,8 @@ export class LineageApi {
     return this.#http.json('GET', `/api/v1/trace/${kind}/${id}${query({ depth })}`);
   }
 
-  /** @example const { lineage } = await cairn.lineage.kpis(); */
-  kpis(): Promise<{ lineage: Record<string, number | null> }> {
+  /** @example const { lineage, identity } = await cairn.lineage.kpis(); */
+  kpis(): Promise<{ lineage: Record<string, number | null>; identity: { tokensWithoutExpiry: number } }> {
     return this.#http.json('GET', '/api/v1/kpis');
   }
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DEFAULTS } from '@cairn/server/defaults';
 import type { Role } from '@cairn/sdk';
 import { run } from '../action.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { connect } from '../connection.js';
 import { emit } from '../output.js';
 import { parseDuration, parseList, parseTtl } from '../parse.js';
@@ -49,6 +50,7 @@ export function identityCommands(program: Command): void {
     .action(
       run(program, async (g, o: { output: string }) => {
         const { hashToken, newTokenSecret } = await import('@cairn/server');
+        if (fs.existsSync(o.output)) throw new CliError(EXIT.usage, `${o.output} exists: a credential is never overwritten (remove it first if it is unused)`, 'file_exists');
         const secret = newTokenSecret();
         fs.writeFileSync(o.output, `${secret}\n`, { mode: 0o600, flag: 'wx' });
         const sha256 = Buffer.from(hashToken(secret)).toString('hex');

@@ -305,11 +305,11 @@ export function lineageCommands(program: Command): void {
 
   program
     .command('kpis')
-    .description('audit readiness: runs with a complete lineage bundle, datasets certified before use')
+    .description('audit readiness: runs with a complete lineage bundle, datasets certified before use, tokens that never expire')
     .action(
       run(program, async (g) => {
-        const { lineage } = await connect(g).lineage.kpis();
-        emit(g, { lineage }, () => Object.entries(lineage).map(([k, v]) => `${k.padEnd(28)} ${v ?? '-'}`).join('\n'));
+        const kpis = await connect(g).lineage.kpis();
+        emit(g, kpis, () => Object.entries({ ...kpis.lineage, ...kpis.identity }).map(([k, v]) => `${k.padEnd(28)} ${v ?? '-'}`).join('\n'));
       }),
     );
 }

@@ -56,6 +56,14 @@ export function installMetrics(app: FastifyInstance, services: Services, authFai
     },
   });
   new Gauge({
+    name: 'cairn_tokens_without_expiry',
+    help: 'Live API tokens that never expire (service accounts, each issued with a recorded reason)',
+    registers: [registry],
+    async collect() {
+      this.set(await services.tokens.withoutExpiry());
+    },
+  });
+  new Gauge({
     name: 'cairn_break_glass_active',
     help: 'Break-glass elevations in force now (each also an active alert)',
     registers: [registry],

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { Role } from '../../src/auth/permissions.js';
+import { hashToken, newTokenSecret } from '../../src/auth/token-rows.js';
+import { startCairn, type RunningCairn } from '../helpers/cairn.js';
+import { cleanupStores, storeCases } from '../helpers/stores.js';
+import { validatedVersion } from '../helpers/versions.js';
+
+after(cleanupStores);
+
+const REVIEWERS = ['reviewer:business', 'reviewer:security', 'reviewer:model-risk', 'reviewer:compliance'] as const;
+const ANY_ROLE = [...REVIEWERS, 'operator', 'admin', 'engineer'] as const;
+const roleSet = (from: readonly Role[]) => fc.uniqueArray(fc.constantFrom(...from), { minLength: 1, maxLength: from.length });
+
+/**
+ * One person, many identities: alex holds a user principal and up to three service accounts
+ * acting for alex, each with any roles (as an organisation might legitimately grant them); up to
+ * three other people hold reviewer roles. Alex authors a medium-tier version and then every
+ * identity of every person tries, in a random order, to approve in every role it holds, alex
+ * re-submitting in between; then every operator identity tries to deploy it. Whatever happens,
+ * a version is approved or deployed only if the tier's approvals came from distinct persons,
+ * none of them alex — so with nobody but alex, never.
+ */
+for (const storeCase of storeCases) {
+  describe(`one person cannot ship alone on ${storeCase.name}`, () => {
+    let s: RunningCairn;
+    let ops: string;
+    let run = 0;
+    before(async () => {
+      s = await startCairn(storeCase.fresh());
+      ops = await s.opsToken();
+    });
+    after(async () => s.close());
+
+    const enrol = async (id: string, type: 'user' | 'service', roles: readonly Role[], owner?: string) => {
+      const secret = newTokenSecret();
+      const proposed = await s.request('POST', '/api/v1/principals', { body: { id, type, roles, ...(owner ? { owner } : {}), credentialSha256: Buffer.from(hashToken(secret)).toString('hex'), reason: 'property test' } });
+      assert.equal(proposed.status, 201, proposed.text);
+      assert.equal((await s.request('POST', `/api/v1/principals/${id}/approve`, { token: ops, body: { reason: 'property test' } })).status, 200);
+      return secret;
+    };
+
+    it('no sequence of calls approves or deploys without the distinct persons the tier requires', async () => {
+      const scenario = fc.record({
+        alexUser: roleSet([...ANY_ROLE]),
+        alexServices: fc.array(roleSet([...ANY_ROLE]), { maxLength: 3 }),
+        others: fc.array(roleSet([...REVIEWERS, 'operator']), { maxLength: 3 }),
+        order: fc.array(fc.nat(), { minLength: 40, maxLength: 40 }),
+        resubmitAt: fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+      });
+      await fc.assert(
+        fc.asyncProperty(scenario, async (sc) => {
+          run += 1;
+          const alex = `alex-${run}`;
+          const identities: { person: string; token: string; roles: readonly Role[] }[] = [];
+          const alexRoles = [...new Set<Role>(['engineer', ...sc.alexUser])];
+          identities.push({ person: alex, token: await enrol(alex, 'user', alexRoles), roles: alexRoles });
+          for (const [i, roles] of sc.alexServices.entries()) identities.push({ person: alex, token: await enrol(`${alex}-bot${i}`, 'service', roles, alex), roles });
+          for (const [i, roles] of sc.others.entries()) identities.push({ person: `other-${run}-${i}`, token: await enrol(`other-${run}-${i}`, 'user', roles), roles });
+
+          const v = await validatedVersion(s, identities[0]!.token, `m-${run}`);
+          const submit = (token: string) => s.request('POST', `/api/v1/model-versions/${v.id}/submit`, { token, body: { useCases: ['fraud_alert_prioritisation'], zones: ['regulated-ai-eu'] } });
+          assert.equal((await submit(identities[0]!.token)).status, 200);
+
+          const attempts = identities.flatMap((id) => id.roles.filter((r): r is (typeof REVIEWERS)[number] => (REVIEWERS as readonly string[]).includes(r)).map((role) => ({ ...id, role })));
+          const alexIds = identities.filter((i) => i.person === alex);
+          for (let k = 0; k < attempts.length * 2 && k < sc.order.length; k += 1) {
+            const a = attempts[sc.order[k]! % attempts.length]!;
+            await s.request('POST', `/api/v1/model-versions/${v.id}/approvals`, { token: a.token, body: { role: a.role, evidenceSet: v.evidenceSet, reason: 'looks fine' } });
+            if (sc.resubmitAt[k]) await submit(alexIds[sc.order[k]! % alexIds.length]!.token);
+          }
+          for (const op of identities.filter((i) => i.roles.includes('operator'))) {
+            await s.request('POST', '/api/v1/deployments', { token: op.token, body: { versionId: v.id, zone: 'regulated-ai-eu', environment: 'prod', reason: 'CHG-1' } });
+          }
+
+          const dossier = (await s.request('GET', `/api/v1/model-versions/${v.id}`)).body;
+          const approvers: string[] = dossier.approvals.filter((a: { valid: boolean }) => a.valid).map((a: { approver: string }) => a.approver);
+          const allApprovers: string[] = dossier.approvals.map((a: { approver: string }) => a.approver);
+          assert.ok(!allApprovers.includes(alex), `alex approved through one of his identities: ${allApprovers.join(', ')}`);
+          assert.equal(new Set(approvers).size, approvers.length, 'one approval per person');
+          if (dossier.state === 'approved' || dossier.state === 'deployed') {
+            assert.ok(approvers.length >= 2, `${dossier.state} with approvals from ${approvers.join(', ')}`);
+            assert.ok(sc.others.length >= 2);
+          }
+          if (sc.others.length === 0) assert.ok(!['approved', 'deployed'].includes(dossier.state), 'alex alone shipped a model');
+        }),
+        { numRuns: storeCase.name === 'sqlite' ? 12 : 5 },
+      );
+    });
+  });
+}
