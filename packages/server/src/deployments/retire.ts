@@ -36,7 +36,7 @@ export async function findDeployment(ctx: DeploymentContext, id: string): Promis
 }
 
 function requireActive(d: Pick<Deployment, 'id' | 'state'>): void {
-  if (d.state !== 'active') {
-    throw new CairnError('invalid_state', `deployment ${d.id} is ${d.state}; only an active deployment can be retired`, { details: { state: d.state, allowed: NEXT_STATES[d.state] } });
+  if (!NEXT_STATES[d.state].includes('retired')) {
+    throw new CairnError('invalid_state', `deployment ${d.id} is ${d.state}; only an active or suspended deployment can be retired`, { details: { state: d.state, allowed: NEXT_STATES[d.state] } });
   }
 }
