@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { ExportScope, LogFacts } from '../../src/exports/facts.js';
+import { FactsBuilder } from '../../src/exports/facts-builder.js';
 import type { RunningCairn } from '../helpers/cairn.js';
 import { digestOf, objects } from '../helpers/lineage.js';
 import { cleanupStores, storeCases } from '../helpers/stores.js';
@@ -149,6 +151,17 @@ for (const storeCase of storeCases) {
       const denied = await admit('u-waived-expired', v.id);
       assert.equal(denied.allowed, false);
       assert.match(denied.status!.message, /relied on a waiver of metric\.evaluation\.auc, which expired at/);
+    });
+
+    it('a compliance export, which replays the ledger, sees the same deployment states as the store', async () => {
+      await s.cairn.ledger.flush();
+      const builder = new FactsBuilder(new Map());
+      for (const e of await s.cairn.ledger.entries(0, await s.cairn.ledger.size())) builder.add(e.index, e.entry);
+      const replayed = builder.build({} as ExportScope, {} as LogFacts, []).deployments.map((d) => [d.id, d.state, d.endedAt]);
+      const rows = (await s.cairn.store.db.selectFrom('deployments').select(['id', 'state', 'ended_at']).execute()).map((d) => [d.id, d.state, d.ended_at]);
+      const order = (a: unknown[], b: unknown[]) => (String(a[0]) < String(b[0]) ? -1 : 1);
+      assert.deepEqual(replayed.sort(order), rows.sort(order));
+      assert.ok(rows.some((r) => r[1] === 'rolled_back') && rows.some((r) => r[1] === 'retired'));
     });
   });
 }
