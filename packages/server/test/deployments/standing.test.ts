@@ -69,7 +69,7 @@ for (const storeCase of storeCases) {
       assert.equal(suspended.status, 200, JSON.stringify(suspended.body));
       const denied = await admit('u-after', 'mv_st2');
       assert.equal(denied.allowed, false);
-      assert.match(denied.status!.message, /sepsis-watch@1\.1\.0 \(mv_st2\) is suspended \(its deployment dep_[\w-]+ in hipaa-ai is suspended\)/);
+      assert.match(denied.status!.message, /sepsis-watch@1\.1\.0 \(mv_st2\) is suspended, and its deployment dep_[\w-]+ in hipaa-ai is suspended/);
       const [row] = await listed('sepsis-watch');
       assert.deepEqual([row!.id, row!.versionId, row!.state, row!.endedAt], [second.body.deployment.id, 'mv_st2', 'suspended', null], 'it still holds its slot');
       const entry = (await entriesOfKind(s.cairn, 'model_version.suspended')).at(-1)!;

@@ -204,11 +204,11 @@ function claimRules({ claim, versions }: ResolvedClaim, zone: string, standing: 
     const here = all.filter((a) => a.zone === zone);
     const active = here.find((a) => a.state === 'active');
     if (v.state !== 'deployed' || !active) {
-      if (here.length > 0) failures.push(`${label(v)} is ${v.state}${here.some((a) => a.state === 'suspended') ? ` (its deployment ${here.map((a) => a.id).join(', ')} in ${zone} is suspended)` : ''}`);
-      else {
-        const elsewhere = all.filter((a) => a.state === 'active').map((a) => `${a.zone}/${a.environment}`);
-        failures.push(`${label(v)} has no active deployment in ${zone}${elsewhere.length > 0 ? ` (it is deployed in ${elsewhere.join(', ')})` : ''}`);
-      }
+      const suspended = here.filter((a) => a.state === 'suspended').map((a) => a.id);
+      const elsewhere = all.filter((a) => a.state === 'active').map((a) => `${a.zone}/${a.environment}`);
+      if (!active && suspended.length > 0) failures.push(`${label(v)} is ${v.state}, and its deployment ${suspended.join(', ')} in ${zone} is suspended`);
+      else if (active) failures.push(`${label(v)} is ${v.state}`); // suspended or retired since
+      else failures.push(`${label(v)} has no active deployment in ${zone}${elsewhere.length > 0 ? ` (it is deployed in ${elsewhere.join(', ')})` : ''}`);
       continue;
     }
     const current = [
@@ -217,8 +217,8 @@ function claimRules({ claim, versions }: ResolvedClaim, zone: string, standing: 
         : deny('admission.approval_current', `${by} carries ${label(v)}, whose approval ${v.approvalExpiresAt === null ? 'is not in force' : `expired at ${v.approvalExpiresAt}`}`),
       ...waiverRules(label(v), standing.waivers.get(v.id) ?? [], standing.at).map((r) => (r.effect === 'deny' ? deny('admission.waiver_current', `${by}: ${r.reason}`) : allow('admission.waiver_current', r.reason))),
     ];
-    if (current.every((r) => r.effect === 'allow')) return [allow('admission.model_deployed', `${by} carries ${label(v)}, deployed in ${zone}/${active.environment} (${active.id})`), ...current];
-    if (versions.length === 1) return [allow('admission.model_deployed', `${by} carries ${label(v)}, deployed in ${zone}/${active.environment} (${active.id})`), ...current];
+    // One version: its own rules say what is wrong. Several matching one digest: the first in force allows it.
+    if (versions.length === 1 || current.every((r) => r.effect === 'allow')) return [allow('admission.model_deployed', `${by} carries ${label(v)}, deployed in ${zone}/${active.environment} (${active.id})`), ...current];
     failures.push(...current.filter((r) => r.effect === 'deny').map((r) => r.reason));
   }
   return [deny('admission.model_deployed', `${by} carries a model not deployed in ${zone}: ${failures.join('; ')}`)];
