@@ -20,8 +20,9 @@ export interface DeploymentCandidate {
 /**
  * May this version run in this zone now? Every check becomes a rule, so a refusal lists them all:
  * the version's state, the zones and use case its approval covers, the approval's expiry, the
- * expiry of every waiver its validation relied on, and placement of its training data's classes in the zone under the active pack (an ePHI-trained
- * model never lands in a zone ePHI may not enter). `question` is `deployment` or `rollback`.
+ * expiry of every waiver its validation relied on, and placement of its training data's classes in
+ * the zone under the active pack (an ePHI-trained model never lands in a zone ePHI may not enter).
+ * `question` is `deployment` or `rollback`.
  *
  * @example
  * evaluateDeployment(policy, 'deployment', { version, useCase: 'triage', zone: 'hipaa-ai', at: rfc3339(Date.now()), waivers: [] }).allowed

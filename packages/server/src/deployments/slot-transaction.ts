@@ -56,10 +56,10 @@ export interface Expected {
 /**
  * Inside the transaction, before writing: lock the model's row (PostgreSQL; SQLite's writer is
  * already alone), then check that nothing our entry states has changed — the active policy, the
- * active deployment of the slot — and decide again on the version's current row, locked, at the
- * entry's time. Two writers of one slot therefore cannot both supersede the same deployment, and a
- * suspension (which locks the version's row and ends its deployments, suspend-deployments.ts)
- * either sees this deployment or makes this call refuse.
+ * active deployment of the slot — and decide again on the version's current row at the entry's
+ * time. Two writers of one slot therefore cannot both supersede the same deployment, and a
+ * suspension (which withdraws the version's deployments, withdraw-deployments.ts) either comes
+ * after this deployment and withdraws it, or before it and makes this call refuse.
  */
 export async function recheck(trx: Kysely<Database>, store: Store, expected: Expected, at: string): Promise<VersionFacts> {
   const model = store.forUpdate(trx.selectFrom('models').select(['name', 'use_case']).where('name', '=', expected.slot.model));
@@ -68,7 +68,7 @@ export async function recheck(trx: Kysely<Database>, store: Store, expected: Exp
   if (policy?.hash !== expected.policy.hash) throw new StaleSlot('the active policy changed');
   const active = await activeIn(trx, expected.slot);
   if ((active?.id ?? null) !== expected.activeId) throw new StaleSlot(`the active deployment is now ${active?.id ?? 'none'}`);
-  const version = versionFacts(await store.forUpdate(trx.selectFrom('model_versions').selectAll().where('id', '=', expected.versionId)).executeTakeFirstOrThrow());
+  const version = versionFacts(await trx.selectFrom('model_versions').selectAll().where('id', '=', expected.versionId).executeTakeFirstOrThrow());
   const d = evaluateDeployment(expected.policy, expected.question, { version, useCase: modelRow?.use_case, zone: expected.slot.zone, at, waivers: await waivedRules(trx, version.id) });
   if (!d.allowed) throw new RefusedInTransaction(d);
   return version;
