@@ -45,6 +45,8 @@ export interface ServerConfig {
   readonly admissionConfigFile?: string | undefined;
   /** Ready admission settings instead of a file (tests, embedding). */
   readonly admission?: AdmissionOptions | undefined;
+  /** The clock of ledger entries and of the deployment and admission rules (tests, embedding; default Date.now). Must not run backwards. */
+  readonly now?: (() => number) | undefined;
 }
 
 export { DEFAULTS } from './defaults.js';
@@ -64,7 +66,7 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
   try {
     const keyFile = config.keyFile ?? path.join(config.dataDir, 'keys', 'log-ed25519.pem');
     const { signer, keyCreated } = await openLogIdentity(store, { keyFile, origin: config.origin, dataDir: config.dataDir });
-    const ledger = new Ledger(store, signer);
+    const ledger = new Ledger(store, signer, config.now ? { now: config.now } : {});
     const policies = new PolicyRegistry(store, ledger);
     const principals = new Principals(store, ledger, policies);
     const tokens = new TokenService(store, ledger, policies, principals);
@@ -75,7 +77,7 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const datasets = new Datasets(store, ledger, policies);
     const runs = new Runs(store, ledger, policies, datasets);
     const registry = new Registry(store, ledger, policies, runs, principals);
-    const deployments = new Deployments(store, ledger, policies, config.admission ?? (config.admissionConfigFile ? readAdmissionConfig(config.admissionConfigFile) : {}));
+    const deployments = new Deployments(store, ledger, policies, config.admission ?? (config.admissionConfigFile ? readAdmissionConfig(config.admissionConfigFile) : {}), { now: config.now });
     const exports = new Exports(store, ledger);
     const services: Services = { store, ledger, principals, tokens, policies, breakGlass, alerts, authenticator, datasets, runs, registry, deployments, exports };
 

@@ -7,6 +7,7 @@ import { activeIn, readVersion, requireKnownZone, useCaseOf, type DeploymentCont
 import { evaluateDeployment } from './deploy-rules.js';
 import { newDeploymentId, type Slot } from './records.js';
 import { RefusedInTransaction, decisionBody, inSlot, recheck, writeDeployment } from './slot-transaction.js';
+import { waivedRules } from './waiver-standing.js';
 
 export interface DeployInput {
   readonly versionId: string;
@@ -36,12 +37,12 @@ export async function deploy(ctx: DeploymentContext, principal: Principal, input
     const db = ctx.store.db;
     const version = await readVersion(db, input.versionId);
     const active = await activeIn(db, slot);
-    if (active?.version_id === version.id) {
+    if (active?.version_id === version.id && active.state === 'active') {
       throw new CairnError('already_deployed', `${version.model}@${version.version} is already the active deployment in ${slot.zone}/${slot.environment} (${active.id})`, {
         details: { deployment: active.id, state: active.state },
       });
     }
-    const d = evaluateDeployment(policy, 'deployment', { version, useCase: await useCaseOf(db, model), zone: slot.zone, at: rfc3339(Date.now()) });
+    const d = evaluateDeployment(policy, 'deployment', { version, useCase: await useCaseOf(db, model), zone: slot.zone, at: rfc3339(ctx.now()), waivers: await waivedRules(db, version.id) });
     if (!d.allowed) return { refused: d };
     const id = newDeploymentId();
     const previousVersionId = active?.version_id ?? null;

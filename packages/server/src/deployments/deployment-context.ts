@@ -5,7 +5,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { LoadedPolicy } from '../policy/index.js';
 import type { Database, DeploymentTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import { versionFacts, type Slot, type VersionFacts } from './records.js';
+import { SLOT_HOLDING_STATES, versionFacts, type Slot, type VersionFacts } from './records.js';
 import type { SlotLocks } from './slot-locks.js';
 
 /** What deploy, rollback and retire work with: the store, the ledger, the policy, the slot queue. */
@@ -14,6 +14,8 @@ export interface DeploymentContext {
   readonly ledger: Ledger;
   readonly policies: PolicyRegistry;
   readonly locks: SlotLocks;
+  /** The clock the rules read (approval and waiver expiry); the ledger's, so entry times agree. */
+  readonly now: () => number;
 }
 
 /** A zone is a name the active pack declares; anything else is the caller's mistake, not a decision. */
@@ -34,7 +36,7 @@ export async function useCaseOf(db: Kysely<Database>, model: string): Promise<st
   return (await db.selectFrom('models').select('use_case').where('name', '=', model).executeTakeFirst())?.use_case;
 }
 
-/** The deployment active in a slot, if any. */
+/** The deployment that holds a slot, if any: the active one, or one whose version was suspended since. */
 export async function activeIn(db: Kysely<Database>, slot: Slot): Promise<DeploymentTable | undefined> {
   return db
     .selectFrom('deployments')
@@ -42,7 +44,7 @@ export async function activeIn(db: Kysely<Database>, slot: Slot): Promise<Deploy
     .where('model', '=', slot.model)
     .where('zone', '=', slot.zone)
     .where('environment', '=', slot.environment)
-    .where('state', '=', 'active')
+    .where('state', 'in', SLOT_HOLDING_STATES)
     .orderBy('ledger_index', 'desc')
     .executeTakeFirst();
 }

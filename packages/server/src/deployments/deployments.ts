@@ -25,9 +25,9 @@ export class Deployments {
   readonly context: DeploymentContext;
   readonly admission: Admission;
 
-  constructor(store: Store, ledger: Ledger, policies: PolicyRegistry, admission: AdmissionOptions = {}) {
-    this.context = { store, ledger, policies, locks: new SlotLocks() };
-    this.admission = new Admission(store, ledger, policies, admission);
+  constructor(store: Store, ledger: Ledger, policies: PolicyRegistry, admission: AdmissionOptions = {}, options: { now?: (() => number) | undefined } = {}) {
+    this.context = { store, ledger, policies, locks: new SlotLocks(), now: options.now ?? Date.now };
+    this.admission = new Admission(store, ledger, policies, admission, this.context.now);
   }
 
   async deploy(principal: Principal, input: DeployInput): Promise<{ deployment: Deployment; decision: Decision }> {
@@ -51,6 +51,6 @@ export class Deployments {
 
   /** What was active at `at` (default: now), narrowed by zone, environment and model. */
   activeAt(query: Omit<ActiveAtQuery, 'at'> & { at?: string | undefined }): Promise<Deployment[]> {
-    return activeAt(this.context.store.db, { ...query, at: query.at ?? rfc3339(Date.now()) });
+    return activeAt(this.context.store.db, { ...query, at: query.at ?? rfc3339(this.context.now()) });
   }
 }

@@ -4,6 +4,9 @@ import type { Database, DeploymentTable, ModelVersionState, ModelVersionTable } 
 
 export type DeploymentState = DeploymentTable['state'];
 
+/** The states in which a deployment holds its slot (at most one per slot). */
+export const SLOT_HOLDING_STATES: readonly DeploymentState[] = ['active', 'suspended'];
+
 /** One deployment of a model version to a zone and environment, as the API returns it. */
 export interface Deployment {
   readonly id: string;
@@ -19,16 +22,21 @@ export interface Deployment {
   readonly deployedBy: string;
   readonly reason: string;
   readonly startedAt: string;
-  /** When it stopped being the active one (superseded, rolled back, retired); null while active. */
+  /** When it stopped holding its slot (superseded, rolled back, retired); null while active or suspended. */
   readonly endedAt: string | null;
   /** The deployment this one rolled back, if it was made by a rollback. */
   readonly rollbackOf: string | null;
   readonly ledgerIndex: number;
 }
 
-/** A deployment only ever leaves `active`; the three ends are final. */
+/**
+ * A deployment only ever leaves `active`; the three ends are final. `suspended` is not an end: the
+ * version was suspended, admission refuses it, and the deployment keeps its slot until a rollback,
+ * a deploy of another version (or of the same one, approved again) or a retirement ends it.
+ */
 export const NEXT_STATES: Readonly<Record<DeploymentState, readonly DeploymentState[]>> = {
-  active: ['superseded', 'rolled_back', 'retired'],
+  active: ['suspended', 'superseded', 'rolled_back', 'retired'],
+  suspended: ['superseded', 'rolled_back', 'retired'],
   superseded: [],
   rolled_back: [],
   retired: [],

@@ -6,7 +6,7 @@ import { NEXT_STATES, selectDeployments, toDeployment, type Deployment } from '.
 import { inSlot } from './slot-transaction.js';
 
 /**
- * Takes an active deployment out of service (`retired`) without putting another in its place:
+ * Takes an active (or suspended) deployment out of service (`retired`) without putting another in its place:
  * the slot is then empty, and admission refuses the version there. Recorded as `deployment.retired`.
  *
  * @example
@@ -14,7 +14,7 @@ import { inSlot } from './slot-transaction.js';
  */
 export async function retire(ctx: DeploymentContext, principal: Principal, id: string, reason: string): Promise<void> {
   const found = await findDeployment(ctx, id);
-  requireActive(found);
+  requireRetirable(found);
   await inSlot(ctx, found, async () => {
     await ctx.ledger.append({
       actor: actorOf(principal),
@@ -22,7 +22,7 @@ export async function retire(ctx: DeploymentContext, principal: Principal, id: s
       apply: async (trx, [entry]) => {
         const q = ctx.store.forUpdate(trx.selectFrom('deployments').selectAll().where('id', '=', id));
         const row = await q.executeTakeFirstOrThrow();
-        requireActive({ id, state: row.state });
+        requireRetirable({ id, state: row.state });
         await trx.updateTable('deployments').set({ state: 'retired', ended_at: entry!.entry.time }).where('id', '=', id).execute();
       },
     });
@@ -35,8 +35,8 @@ export async function findDeployment(ctx: DeploymentContext, id: string): Promis
   return toDeployment(row);
 }
 
-function requireActive(d: Pick<Deployment, 'id' | 'state'>): void {
-  if (d.state !== 'active') {
-    throw new CairnError('invalid_state', `deployment ${d.id} is ${d.state}; only an active deployment can be retired`, { details: { state: d.state, allowed: NEXT_STATES[d.state] } });
+function requireRetirable(d: Pick<Deployment, 'id' | 'state'>): void {
+  if (!NEXT_STATES[d.state].includes('retired')) {
+    throw new CairnError('invalid_state', `deployment ${d.id} is ${d.state}; only an active or suspended deployment can be retired`, { details: { state: d.state, allowed: NEXT_STATES[d.state] } });
   }
 }

@@ -10,6 +10,7 @@ import { recordRefusal } from './deploy.js';
 import { evaluateDeployment } from './deploy-rules.js';
 import { NEXT_STATES, newDeploymentId, type Slot } from './records.js';
 import { RefusedInTransaction, decisionBody, inSlot, recheck, writeDeployment } from './slot-transaction.js';
+import { waivedRules } from './waiver-standing.js';
 
 /**
  * The deployment a row was pushed onto: the one it superseded, or — for a rollback — the one
@@ -80,14 +81,14 @@ export async function rollback(ctx: DeploymentContext, principal: Principal, inp
     if (!active?.previous_version_id) {
       const where = `${input.model} in ${slot.zone}/${slot.environment}`;
       throw new CairnError('nothing_to_roll_back', active ? `the active deployment of ${where} (${active.id}) has no earlier version to return to` : `${where} has no active deployment`, {
-        details: active ? { deployment: active.id, state: active.state, allowed: NEXT_STATES.active.filter((s) => s !== 'rolled_back') } : { deployment: null, state: null, allowed: [] },
+        details: active ? { deployment: active.id, state: active.state, allowed: NEXT_STATES[active.state].filter((s) => s !== 'rolled_back' && s !== 'suspended') } : { deployment: null, state: null, allowed: [] },
       });
     }
     const targetId = active.previous_version_id;
     const restored = await beneath(db, active);
     const previousVersionId = restored?.version_id === targetId ? restored.previous_version_id : null;
     const version = await readVersion(db, targetId);
-    const d = evaluateDeployment(policy, 'rollback', { version, useCase, zone: slot.zone, at: rfc3339(Date.now()) });
+    const d = evaluateDeployment(policy, 'rollback', { version, useCase, zone: slot.zone, at: rfc3339(ctx.now()), waivers: await waivedRules(db, version.id) });
     if (!d.allowed) return { refused: d, versionId: targetId, rollbackOf: active.id };
     const id = newDeploymentId();
     try {

@@ -7,7 +7,8 @@ import type { Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { activeIn, type DeploymentContext } from './deployment-context.js';
 import { evaluateDeployment } from './deploy-rules.js';
-import { slotKey, versionFacts, type Slot, type VersionFacts } from './records.js';
+import { SLOT_HOLDING_STATES, slotKey, versionFacts, type Slot, type VersionFacts } from './records.js';
+import { waivedRules } from './waiver-standing.js';
 
 /** The slot changed between the read and the transaction (another process deployed): read again. */
 export class StaleSlot extends Error {
@@ -56,7 +57,9 @@ export interface Expected {
  * Inside the transaction, before writing: lock the model's row (PostgreSQL; SQLite's writer is
  * already alone), then check that nothing our entry states has changed — the active policy, the
  * active deployment of the slot — and decide again on the version's current row at the entry's
- * time. Two writers of one slot therefore cannot both supersede the same deployment.
+ * time. Two writers of one slot therefore cannot both supersede the same deployment, and a
+ * suspension (which withdraws the version's deployments, withdraw-deployments.ts) either comes
+ * after this deployment and withdraws it, or before it and makes this call refuse.
  */
 export async function recheck(trx: Kysely<Database>, store: Store, expected: Expected, at: string): Promise<VersionFacts> {
   const model = store.forUpdate(trx.selectFrom('models').select(['name', 'use_case']).where('name', '=', expected.slot.model));
@@ -66,7 +69,7 @@ export async function recheck(trx: Kysely<Database>, store: Store, expected: Exp
   const active = await activeIn(trx, expected.slot);
   if ((active?.id ?? null) !== expected.activeId) throw new StaleSlot(`the active deployment is now ${active?.id ?? 'none'}`);
   const version = versionFacts(await trx.selectFrom('model_versions').selectAll().where('id', '=', expected.versionId).executeTakeFirstOrThrow());
-  const d = evaluateDeployment(expected.policy, expected.question, { version, useCase: modelRow?.use_case, zone: expected.slot.zone, at });
+  const d = evaluateDeployment(expected.policy, expected.question, { version, useCase: modelRow?.use_case, zone: expected.slot.zone, at, waivers: await waivedRules(trx, version.id) });
   if (!d.allowed) throw new RefusedInTransaction(d);
   return version;
 }
@@ -86,7 +89,7 @@ export interface NewDeployment {
 /** Writes a deployment's rows: ends the active one, inserts the new one, marks the version deployed, extends lineage. */
 export async function writeDeployment(trx: Kysely<Database>, d: NewDeployment, entry: { index: number; time: string }): Promise<void> {
   if (d.ends) {
-    await trx.updateTable('deployments').set({ state: d.ends.as, ended_at: entry.time }).where('id', '=', d.ends.id).where('state', '=', 'active').execute();
+    await trx.updateTable('deployments').set({ state: d.ends.as, ended_at: entry.time }).where('id', '=', d.ends.id).where('state', 'in', SLOT_HOLDING_STATES).execute();
   }
   await trx
     .insertInto('deployments')

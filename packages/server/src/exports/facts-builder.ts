@@ -202,6 +202,7 @@ export class FactsBuilder {
       if (card) this.#versions.get(versionId)!.evidence.push({ kind: 'model-card', title: 'Model card', digest: str(b['modelCardDigest'])!, path: card, author: e.actor.id, addedAt: e.time, ledgerIndex: index });
       return;
     }
+    if (e.kind === 'model_version.suspended' || e.kind === 'model_version.retired') this.#withdraw(versionId, e.kind === 'model_version.suspended' ? 'suspended' : 'retired', e.time);
     const v = this.#versions.get(versionId);
     if (!v) return;
     switch (e.kind) {
@@ -250,6 +251,15 @@ export class FactsBuilder {
         const to = str(b['to']);
         if (to) v.state = to;
       }
+    }
+  }
+
+  /** What a suspension or retirement does to the version's deployments (deployments/withdraw-deployments.ts). */
+  #withdraw(versionId: string, to: 'suspended' | 'retired', at: string): void {
+    for (const d of this.#deployments.values()) {
+      if (d.versionId !== versionId || !(d.state === 'active' || (to === 'retired' && d.state === 'suspended'))) continue;
+      d.state = to;
+      if (to === 'retired') d.endedAt = at;
     }
   }
 
@@ -350,7 +360,7 @@ export class FactsBuilder {
     const rolledBack = obj(b['rolledBack']);
     const ended = rolledBack ? str(rolledBack['id']) : str(b['supersedes']);
     const previous = ended ? this.#deployments.get(ended) : undefined;
-    if (previous && previous.state === 'active') {
+    if (previous && (previous.state === 'active' || previous.state === 'suspended')) {
       previous.state = rolledBack ? 'rolled_back' : 'superseded';
       previous.endedAt = e.time;
     }

@@ -47,6 +47,15 @@ function dataClassFindings(pack: Loose, broken: (pointer: string) => boolean): F
 function zoneFindings(pack: Loose): Finding[] {
   const findings: Finding[] = [];
   for (const [name, zone] of entries(pack['zones'])) {
+    const admission = record(zone['admission']);
+    if (admission && record(zone['workload_requirements'])?.['signed_images'] === false) {
+      findings.push({
+        path: toPointer(['zones', name, 'admission']),
+        at: 'key',
+        message: 'lists image rules although workload_requirements.signed_images is false, so admission does not apply them: set signed_images to true, or remove the rules',
+      });
+    }
+    findings.push(...firstOnly(list(admission?.['image_allow_list']), 'repository', ['zones', name, 'admission', 'image_allow_list'], 'repository'));
     const egress = record(zone['egress']);
     if (egress?.['default'] === 'allow' && list(egress['allow']).length > 0) {
       findings.push({

@@ -13,6 +13,8 @@ export type {
   Zone,
   ZoneControls,
   WorkloadRequirements,
+  ZoneAdmission,
+  AllowedImage,
   DataClass,
   DataClassRequirements,
   RiskTier,

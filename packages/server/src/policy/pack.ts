@@ -28,6 +28,21 @@ export interface Zone {
   readonly egress: { readonly default: EgressDefault; readonly allow?: readonly string[] };
   readonly controls: ZoneControls;
   readonly workload_requirements: WorkloadRequirements;
+  /** What admission lets run where `signed_images` is true, besides the zone's deployed models. */
+  readonly admission?: ZoneAdmission;
+}
+
+/** An image repository and the digests of it admitted to a zone. */
+export interface AllowedImage {
+  readonly repository: string;
+  readonly digests: readonly string[];
+  readonly description?: string;
+}
+
+export interface ZoneAdmission {
+  readonly image_allow_list?: readonly AllowedImage[];
+  /** Registries or paths (ending with `/`) from which any digest-pinned image is admitted. */
+  readonly trusted_repository_prefixes?: readonly string[];
 }
 
 /** What a data class demands of any zone it is placed in; an absent key is not demanded. */

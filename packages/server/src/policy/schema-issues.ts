@@ -1,5 +1,5 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { HOSTNAME_PATTERN, NAME_PATTERN, POLICY_PACK_SCHEMA, SPDX_PATTERN } from './schema.js';
+import { HOSTNAME_PATTERN, IMAGE_DIGEST_PATTERN, NAME_PATTERN, POLICY_PACK_SCHEMA, REPOSITORY_PATTERN, REPOSITORY_PREFIX_PATTERN, SPDX_PATTERN } from './schema.js';
 import { escapeSegment, fromPointer } from './pointer.js';
 
 /** A schema problem before it is given a file position: where, and whether at the key or the value. */
@@ -30,6 +30,9 @@ const PATTERN_HINTS: Record<string, string> = {
   [NAME_PATTERN]: 'must be a lower-case name: letters and digits, words joined by "-" or "_", starting with a letter',
   [HOSTNAME_PATTERN]: 'must be a lower-case host name such as model-registry.internal (no scheme, port or wildcard)',
   [SPDX_PATTERN]: 'must be an SPDX licence identifier such as Apache-2.0',
+  [IMAGE_DIGEST_PATTERN]: 'must be an image digest: sha256: and 64 lower-case hex digits',
+  [REPOSITORY_PATTERN]: 'must be an image repository with its registry and no tag or digest, such as registry.internal/serving/triton or docker.io/library/python',
+  [REPOSITORY_PREFIX_PATTERN]: 'must be a registry, or a path in one, ending with "/", such as registry.internal/platform/',
 };
 
 const TYPE_NAMES: Record<string, string> = {

@@ -15,6 +15,16 @@ export const NAME_PATTERN = '^[a-z][a-z0-9]*([_-][a-z0-9]+)*$';
 export const HOSTNAME_PATTERN = '^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$';
 /** An SPDX licence identifier (or a `LicenseRef-`): `Apache-2.0`, `BSD-3-Clause`. */
 export const SPDX_PATTERN = '^[A-Za-z0-9][A-Za-z0-9.+-]*$';
+/** A container image digest: `sha256:` and 64 lower-case hex digits. */
+export const IMAGE_DIGEST_PATTERN = '^sha256:[0-9a-f]{64}$';
+const LABEL = '[a-z0-9]([a-z0-9-]*[a-z0-9])?';
+/** A registry host as the container runtime recognises one: it has a dot or a port, or is localhost. */
+const REGISTRY = `((localhost|${LABEL}(\\.${LABEL})+)(:[0-9]{1,5})?|${LABEL}:[0-9]{1,5})`;
+const PATH_COMPONENT = '[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*';
+/** An image repository with its registry, no tag or digest: `registry.internal/serving/triton`. */
+export const REPOSITORY_PATTERN = `^(?=.{1,255}$)${REGISTRY}(/${PATH_COMPONENT})+$`;
+/** A registry, or a path in one, ending with `/`: `registry.internal/platform/`. */
+export const REPOSITORY_PREFIX_PATTERN = `^(?=.{1,255}$)${REGISTRY}(/${PATH_COMPONENT})*/$`;
 
 export const REVIEWER_ROLES = ROLES.filter((role) => role.startsWith('reviewer:'));
 
@@ -67,6 +77,25 @@ const zone = strictObject(
         runtime_identity: flag('Workloads must run with a workload identity (e.g. SPIFFE), not a shared secret.'),
       },
       'What every workload placed in the zone must do.',
+    ),
+    admission: strictObject(
+      [],
+      {
+        image_allow_list: {
+          type: 'array',
+          description: 'Images, other than the artifacts of model versions deployed in the zone, that may run there: each repository with the digests admitted.',
+          items: strictObject(['repository', 'digests'], {
+            repository: { type: 'string', pattern: REPOSITORY_PATTERN, description: 'The repository with its registry, as the container runtime resolves it: docker.io/library/python, not python.' },
+            digests: list({ type: 'string', pattern: IMAGE_DIGEST_PATTERN }, 'The image digests admitted from this repository.', 1),
+            description: text('What the image is and why it may run here.'),
+          }),
+        },
+        trusted_repository_prefixes: list(
+          { type: 'string', pattern: REPOSITORY_PREFIX_PATTERN },
+          'Registries or registry paths, ending with "/", from which any image pinned by digest may run: trust in whoever can push there.',
+        ),
+      },
+      'What the Kubernetes admission webhook lets run in a zone whose workload_requirements.signed_images is true: every image pinned by digest, and an artifact of a model version deployed in the zone or listed here. Ignored otherwise.',
     ),
   },
   'A place where workloads run, with its network posture and controls.',

@@ -14,6 +14,7 @@ import type { Runs } from '../lineage/runs.js';
 import { evaluateSeparation, type Decision, type Participation } from '../policy/index.js';
 import type { Database, ModelVersionState, ModelVersionTable, VersionParticipantTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
+import { withdrawDeployments } from '../deployments/withdraw-deployments.js';
 import { evidenceSetDigest, newId, toApproval, toEvidence, toModel, toVersion, toWaiver, type Approval, type Evidence, type Model, type ModelVersion, type Waiver } from './records.js';
 import { evaluateValidation } from './tier-rules.js';
 
@@ -407,6 +408,7 @@ export class Registry {
         const row = await this.#locked(trx, id);
         if (!from.includes(row.state)) throw new CairnError('invalid_state', `version ${id} is ${row.state}; it cannot become ${to}`, { details: { state: row.state, allowed: NEXT[row.state] } });
         await trx.updateTable('model_versions').set({ state: to, state_index: e!.index }).where('id', '=', id).execute();
+        if (to === 'suspended' || to === 'retired') await withdrawDeployments(trx, id, to, e!.entry.time);
       },
     });
   }

@@ -444,7 +444,8 @@ export interface DeploymentTable {
   zone: string;
   environment: string;
   previous_version_id: string | null;
-  state: 'active' | 'superseded' | 'rolled_back' | 'retired';
+  /** `suspended`: its version was suspended; it still holds the slot (a rollback or deploy ends it), admission refuses it. */
+  state: 'active' | 'suspended' | 'superseded' | 'rolled_back' | 'retired';
   deployed_by: string;
   reason: string;
   started_at: string;

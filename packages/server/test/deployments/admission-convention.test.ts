@@ -51,6 +51,18 @@ describe('admission convention', () => {
       [`digest:${digest('c')}`, 'debug'],
     ]);
     assert.deepEqual(w.declaredZones, ['hipaa-ai']);
+    assert.deepEqual(
+      w.images.map((i) => [i.list, i.container, i.image]),
+      [
+        ['initContainers', 'fetch', `r/fetch@${digest('a')}`],
+        ['containers', 'serve', `r/serve:1.0@${digest('b')}`],
+        ['containers', 'tag-only', 'r/serve:1.0'],
+        ['containers', 'upper', `r/x@sha256:${'A'.repeat(64)}`],
+        ['containers', '(unnamed)', '(none)'],
+        ['ephemeralContainers', 'debug', `r/debug@${digest('c')}`],
+      ],
+      'every image, for zones that admit only known ones; one that is not text is still a container',
+    );
     const cron = workloadOf({ group: 'batch', version: 'v1', kind: 'CronJob' }, { metadata: { name: 'c', annotations: { 'cairn.dev/model-version': 'mv_top' } }, spec: { jobTemplate: { spec: { template: pod } } } })!;
     assert.deepEqual(cron.claims.map((c) => c.key).slice(0, 3), ['version:mv_top', 'version:mv_a', 'version:mv_b'], 'the object and its template');
     assert.equal(workloadOf({ group: 'serving.knative.dev', version: 'v1', kind: 'Deployment' }, pod), undefined, 'group and kind, not kind alone');

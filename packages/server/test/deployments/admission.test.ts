@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { RunningCairn } from '../helpers/cairn.js';
 import { digestOf, sha } from '../helpers/lineage.js';
 import { cleanupStores, storeCases, type StoreLocation } from '../helpers/stores.js';
-import { admissionFixture, entriesOfKind, seedModel, startCairnWith, updateVersion } from './helpers.js';
+import { TRITON, admissionFixture, entriesOfKind, seedModel, startCairnWith, updateVersion } from './helpers.js';
 
 after(cleanupStores);
 
@@ -13,7 +13,7 @@ const NAMESPACE_ZONES = { 'clinical-prod': 'hipaa-ai', 'customer-1': 'standard-a
 const SEPSIS_IMAGE = `registry.internal/ml/sepsis-serving@sha256:${sha('mv_sw1')}`;
 
 /** A fixture with changes to its request (`object` changes are merged into a copy of the object). */
-function review(file: string, change: { namespace?: string; annotations?: Record<string, string>; image?: string; uid?: string; request?: Record<string, unknown> } = {}) {
+function review(file: string, change: { namespace?: string; annotations?: Record<string, string>; image?: string; pin?: boolean; uid?: string; request?: Record<string, unknown> } = {}) {
   const r = structuredClone(admissionFixture(file));
   const req = r['request'];
   if (change.uid) req.uid = change.uid;
@@ -23,6 +23,7 @@ function review(file: string, change: { namespace?: string; annotations?: Record
   }
   const pod = req.object.kind === 'Pod' ? req.object : req.object.spec.template;
   if (change.annotations) pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), ...change.annotations };
+  if (change.pin) for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) c.image = TRITON;
   if (change.image) pod.spec.containers[pod.spec.containers.length - 1].image = change.image;
   Object.assign(req, change.request ?? {});
   return r;
@@ -96,7 +97,7 @@ for (const storeCase of storeCases) {
     });
 
     it('allows a model deployed in the namespace zone, by annotation or by image digest', async () => {
-      const byAnnotation = await validate(review(POD, { namespace: 'clinical-prod', annotations: { 'cairn.dev/model-version': 'mv_sw1' }, uid: 'u-annotation' }));
+      const byAnnotation = await validate(review(POD, { namespace: 'clinical-prod', annotations: { 'cairn.dev/model-version': 'mv_sw1' }, pin: true, uid: 'u-annotation' }));
       assert.deepEqual(byAnnotation.body, allowedShape('u-annotation'));
       const byDigest = await validate(review(DEPLOYMENT, { namespace: 'clinical-prod', image: SEPSIS_IMAGE, uid: 'u-digest' }));
       assert.deepEqual(byDigest.body, allowedShape('u-digest'));
@@ -104,7 +105,7 @@ for (const storeCase of storeCases) {
       assert.equal(entry!.entry.body['zone'], 'hipaa-ai');
       assert.deepEqual(entry!.entry.body['models'], [{ container: 'api', digest: digestOf('mv_sw1'), versions: ['mv_sw1'] }]);
       assert.ok((entry!.entry.body['reasons'] as string[]).some((r) => r.includes(deploymentId)));
-      const namedAfterZone = await validate(review(POD, { namespace: 'hipaa-ai', annotations: { 'cairn.dev/model-version': 'mv_sw1' }, uid: 'u-zone-name' }));
+      const namedAfterZone = await validate(review(POD, { namespace: 'hipaa-ai', annotations: { 'cairn.dev/model-version': 'mv_sw1' }, pin: true, uid: 'u-zone-name' }));
       assert.deepEqual(namedAfterZone.body, allowedShape('u-zone-name'), 'a namespace named after a zone is in it');
     });
 
@@ -163,7 +164,7 @@ for (const storeCase of storeCases) {
     });
 
     it('understands every workload kind with a pod template, and refuses unknown kinds by default', async () => {
-      const template = review(POD, { annotations: { 'cairn.dev/model-version': 'mv_sw1' } })['request'].object;
+      const template = review(POD, { annotations: { 'cairn.dev/model-version': 'mv_sw1' }, pin: true })['request'].object;
       const podTemplate = { metadata: template.metadata, spec: template.spec };
       const kinds: [string, string, Record<string, unknown>][] = [
         ['apps', 'StatefulSet', { template: podTemplate }],
@@ -192,7 +193,7 @@ for (const storeCase of storeCases) {
         const configMap = { kind: { group: '', version: 'v1', kind: 'ConfigMap' }, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' } } };
         const cm = await other.request('POST', '/api/v1/admission/validate', { token, body: review(POD, { uid: 'u-cm-open', request: configMap }) });
         assert.deepEqual(cm.body, allowedShape('u-cm-open'));
-        const anyNs = await other.request('POST', '/api/v1/admission/validate', { token, body: review(POD, { uid: 'u-star', annotations: { 'cairn.dev/model-version': 'mv_sw1' } }) });
+        const anyNs = await other.request('POST', '/api/v1/admission/validate', { token, body: review(POD, { uid: 'u-star', annotations: { 'cairn.dev/model-version': 'mv_sw1' }, pin: true }) });
         assert.deepEqual(anyNs.body, allowedShape('u-star'));
       } finally {
         await other.close();

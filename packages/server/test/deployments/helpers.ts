@@ -14,6 +14,9 @@ import type { StoreLocation } from '../helpers/stores.js';
 /** This folder's fixtures in the source tree (tests run from dist/). */
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/deployments/fixtures');
 
+/** On hipaa-ai's image allow-list in the example pack: hipaa-ai requires signed images, so every image there must be pinned and vouched for. */
+export const TRITON = 'registry.internal/serving/triton@sha256:42ed3d32045e32fe35d5216d3c22f1f2acbead88d9615673d7921976ed641ccf';
+
 export function admissionFixture(file: string): Record<string, any> {
   return JSON.parse(fs.readFileSync(path.join(FIXTURES, 'admission', file), 'utf8')) as Record<string, any>;
 }
@@ -107,8 +110,8 @@ export async function updateVersion(cairn: Cairn, id: string, set: { state?: Mod
 }
 
 /** A real server on loopback (helpers/cairn.ts) with admission settings. */
-export function startCairnWith(location: StoreLocation, admission: AdmissionOptions): Promise<RunningCairn> {
-  return startCairn(location, { admission });
+export function startCairnWith(location: StoreLocation, admission: AdmissionOptions, now?: () => number): Promise<RunningCairn> {
+  return startCairn(location, { admission, ...(now ? { now } : {}) });
 }
 
 /** Entries of one kind, in order. */

@@ -25,7 +25,7 @@ export interface RunningCairn {
 }
 
 /** A real server on a loopback port over the given store location. */
-export async function startCairn(location: StoreLocation, overrides: { checkpointIntervalMs?: number; bodyLimit?: number; admission?: AdmissionOptions } = {}): Promise<RunningCairn> {
+export async function startCairn(location: StoreLocation, overrides: { checkpointIntervalMs?: number; bodyLimit?: number; admission?: AdmissionOptions; now?: () => number } = {}): Promise<RunningCairn> {
   const cairn = await openCairn({
     dataDir: location.dataDir,
     databaseUrl: location.databaseUrl,
@@ -36,6 +36,7 @@ export async function startCairn(location: StoreLocation, overrides: { checkpoin
     bodyLimit: overrides.bodyLimit ?? 1024 * 1024,
     logLevel: 'silent',
     ...(overrides.admission ? { admission: overrides.admission } : {}),
+    ...(overrides.now ? { now: overrides.now } : {}),
   });
   const url = await cairn.app.fastify.listen({ host: '127.0.0.1', port: 0 });
   const adminToken = fs.readFileSync(path.join(location.dataDir, 'admin-token'), 'utf8').trim();

@@ -29,8 +29,19 @@ export interface ModelClaim {
   readonly digest?: string;
 }
 
+/** One container of the pod (or pod template) and the image it runs. */
+export interface ContainerImage {
+  /** `containers`, `initContainers` or `ephemeralContainers`. */
+  readonly list: string;
+  readonly container: string;
+  /** The image as written; `(none)` if it is missing or not text, which no rule admits. */
+  readonly image: string;
+}
+
 export interface Workload {
   readonly claims: readonly ModelClaim[];
+  /** Every container's image, for zones that admit only known images. */
+  readonly images: readonly ContainerImage[];
   /** The `cairn.dev/zone` annotation(s) found on the object or its pod template. */
   readonly declaredZones: readonly string[];
   readonly name: string | undefined;
@@ -51,6 +62,7 @@ export function workloadOf(kind: GroupVersionKind, object: KubeObject | null | u
   const template = path.reduce<Record<string, unknown> | undefined>((at, key) => record(at?.[key]), root);
   const annotations = [annotationsOf(root), ...(path.length > 0 ? [annotationsOf(template)] : [])];
   const claims: ModelClaim[] = [];
+  const images: ContainerImage[] = [];
   const versions = new Set(annotations.flatMap((a) => (a[MODEL_VERSION_ANNOTATION] ?? '').split(',').map((v) => v.trim())).filter((v) => v.length > 0));
   for (const versionId of versions) claims.push({ key: `version:${versionId}`, container: null, versionId });
   const spec = record(template?.['spec']);
@@ -60,12 +72,13 @@ export function workloadOf(kind: GroupVersionKind, object: KubeObject | null | u
     for (const c of containers) {
       const container = record(c);
       const image = container?.['image'];
+      images.push({ list, container: text(container?.['name']) ?? '(unnamed)', image: text(image) ?? '(none)' });
       const digest = typeof image === 'string' ? IMAGE_DIGEST.exec(image)?.[1] : undefined;
       if (digest) claims.push({ key: `digest:${digest}`, container: text(container?.['name']) ?? '(unnamed)', digest });
     }
   }
   const declaredZones = [...new Set(annotations.map((a) => a[ZONE_ANNOTATION]).filter((z): z is string => z !== undefined))];
-  return { claims, declaredZones, name: objectName(root) };
+  return { claims, images, declaredZones, name: objectName(root) };
 }
 
 /** `metadata.name`, or `metadata.generateName` for an object whose name the API server has yet to pick. */
