@@ -4,6 +4,7 @@ import type { Permission, Role } from '../../src/auth/permissions.js';
 import { SYSTEM_ACTOR } from '../../src/auth/principal.js';
 import type { AdmissionOptions } from '../../src/deployments/index.js';
 import { openCairn, type Cairn } from '../../src/server.js';
+import { assertBundlesConform } from './bundles.js';
 import type { StoreLocation } from './stores.js';
 
 export interface RunningCairn {
@@ -36,7 +37,14 @@ export async function startCairn(location: StoreLocation, overrides: { checkpoin
     cairn,
     url,
     adminToken,
-    close: () => cairn.close(),
+    // Every lineage bundle a test made must pass an in-toto / SLSA validator: checked on the way out.
+    async close() {
+      try {
+        await assertBundlesConform(cairn);
+      } finally {
+        await cairn.close();
+      }
+    },
     async token(roles, principal, options = {}) {
       n += 1;
       const issued = await cairn.tokens.issue(SYSTEM_ACTOR, { principal: principal ?? `p${n}`, type: 'service', roles, ...options });
