@@ -95,6 +95,8 @@ for (const storeCase of storeCases) {
         const res = await s.request('POST', '/api/v1/placements/check', { token: engineer, body: { workload: { dataClasses: ['ephi'] }, zone } });
         assert.equal(res.status, 200, JSON.stringify(res.body));
         assert.equal(res.body.allowed, zone === 'hipaa-ai');
+        const dryRun = await s.request('POST', '/api/v1/policy/evaluate', { body: { placement: { workload: { dataClasses: ['ephi'] }, zone } } });
+        assert.equal(dryRun.status, 200, JSON.stringify(dryRun.body));
       }
       assert.equal(await size(), before, 'the log did not grow');
     });
