@@ -18,7 +18,7 @@ export function normaliseRunInput(input: RunInput): RunInput {
     if (code && !GIT_COMMIT.test(code.commit)) {
       throw new ResourceUriError('body/code/commit', `commit ${JSON.stringify(code.commit)} is not a full git commit id (40 or 64 lowercase hex digits); a short or symbolic ref cannot be a digest`);
     }
-    const image = input.image && { ...input.image, ...(input.image.name ? { uri: imageUri(input.image.name, input.image.digest.replace(/^sha256:/, '')) } : {}) };
+    const image = input.image && { digest: input.image.digest, ...(input.image.name ? { name: input.image.name, uri: imageUri(input.image.name, input.image.digest.replace(/^sha256:/, '')) } : {}) };
     return { ...input, ...(code ? { code } : {}), ...(image ? { image } : {}) };
   } catch (err) {
     if (!(err instanceof ResourceUriError)) throw err;
