@@ -340,7 +340,7 @@ export async function buildFactory({ cairn, plan, total, batch, log }) {
       const base = JSON.parse(JSON.stringify(run.startRecord));
       const record = { ...base, outputs: [...run.completion.outputs], metrics: run.completion.metrics, evaluator: run.completion.evaluator ?? base.evaluator, endedAt };
       const missing = missingLineage(record);
-      const envelope = signEnvelope(ledger.signer, provenanceStatement(record, builder));
+      const envelope = signEnvelope(ledger.signer, provenanceStatement(record, builder, { trainer: ACTORS.trainer.id, completedBy: ACTORS.trainer.id }));
       run.final = { record, missing, envelope, endedAt, bundleDigest: sha256(JSON.stringify(envelope)) };
     }
     signMs += performance.now() - s0;

@@ -32,8 +32,10 @@ export async function runRollbackBench({ dataDir, databaseUrl, schema, cycles = 
     await cairn.registry.createModel(actor(erin), { name: 'bench-model', owner: 'ops', useCase: 'triage', riskTier: 'high', description: 'bench' });
     const versions = [];
     for (const n of [1, 2]) {
-      const { run } = await cairn.runs.start(erin, { name: `train-${n}`, inputs: [ds.digest] });
-      await cairn.runs.complete(actor(erin), run.id, { status: 'completed', outputs: [{ name: 'm', digest: `sha256:${sha(`m${n}`)}` }] });
+      // Complete lineage in hipaa-ai: the high tier requires it (require_complete_lineage), ePHI trains only there.
+      const lineage = { code: { repository: 'git+ssh://git@git.internal/ml/bench.git', commit: sha(`commit-${n}`).slice(0, 40) }, image: { digest: `sha256:${sha('image')}` }, environment: { lockfileSha256: sha('lock') }, parameters: { n }, evaluator: 'bench' };
+      const { run } = await cairn.runs.start(erin, { name: `train-${n}`, inputs: [ds.digest], zone: 'hipaa-ai', ...lineage });
+      await cairn.runs.complete(actor(erin), run.id, { status: 'completed', outputs: [{ name: 'm', digest: `sha256:${sha(`m${n}`)}` }], metrics: { auc: 0.9 } });
       const v = await cairn.registry.createVersion(actor(erin), { model: 'bench-model', version: `${n}.0`, artifacts: [{ name: 'm', digest: `sha256:${sha(`m${n}`)}` }], runId: run.id, modelCard: '#' });
       for (const kind of ['evaluation', 'fairness', 'red_team', 'security_review', 'rollback_plan', 'monitoring_plan']) {
         const metrics = kind === 'evaluation' ? { auc: 0.9 } : kind === 'fairness' ? { demographic_parity_difference: 0.01, disparate_impact_ratio: 0.95 } : undefined;

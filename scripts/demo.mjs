@@ -330,7 +330,7 @@ async function main() {
     retentionClass: 'hipaa-6y',
     derivedFrom: {
       inputs: [raw.digest],
-      transform: { repository: 'git@git.hospital.internal:ml/readmission-etl.git', commit: '5e1c0a9b7d3f', parameters: { drop: ['name', 'zip', 'mrn'], dateShiftDays: 30, ageBands: 10 } },
+      transform: { repository: 'git+ssh://git@git.hospital.internal/ml/readmission-etl.git', commit: '5e1c0a9b7d3f2a4c6e8b0d1f3a5c7e9b2d4f6a8c', parameters: { drop: ['name', 'zip', 'mrn'], dateShiftDays: 30, ageBands: 10 } },
       exclusions,
     },
   });
@@ -348,9 +348,10 @@ async function main() {
     fs.mkdirSync(artifactDir, { recursive: true });
     fs.writeFileSync(path.join(artifactDir, 'readmission-risk.onnx'), modelBytes(version));
     const artifact = `sha256:${sha256Hex(modelBytes(version))}`;
-    const { run } = await as.erin.lineage.startRun({
+    const { run, decision } = await as.erin.lineage.startRun({
       name: `readmission-train-${version}-${suffix}`,
       inputs: [train.digest],
+      zone: 'hipaa-ai',
       code: { repository: 'git@git.hospital.internal:ml/readmission-risk.git', commit },
       image: { digest: image, name: 'registry.hospital.internal/ml/trainer:2.4.1' },
       environment: { accelerator: 'NVIDIA A100', cudaVersion: '12.4', lockfileSha256: sha256Hex('uv.lock') },
@@ -358,16 +359,16 @@ async function main() {
       evaluator: 'eval-harness@v4',
     });
     const done = await as.erin.lineage.completeRun(run.id, { outputs: [{ name: 'readmission-risk.onnx', digest: artifact }], metrics });
-    return { run: done, artifact, commit };
+    return { run: done, artifact, commit, placement: decision.rules.filter((r) => r.rule.startsWith('data_class.')).length + ' placement rules passed' };
   };
   const params1 = { algorithm: 'gradient-boosted-trees', n_estimators: 400, max_depth: 6, learning_rate: 0.05, seed: 20260501 };
-  const v1run = await train1('1.0.0', '9f8e7d6c5b4a', params1, { auroc: 0.81, brier: 0.128 });
+  const v1run = await train1('1.0.0', '9f8e7d6c5b4a39e1d2c7f0a8b6e4d2c1a9f7e5b3', params1, { auroc: 0.81, brier: 0.128 });
   const envelope = await as.erin.lineage.provenance(v1run.run.id);
   const statement = JSON.parse(Buffer.from(verifyEnvelope(envelope, parseVerifierKey(verifierKey))).toString('utf8'));
   const deps = statement.predicate.buildDefinition.resolvedDependencies;
-  fact(`erin's run ${v1run.run.id}: code ${v1run.commit}, image ${short(image)}, params ${Object.entries(params1).slice(1, 4).map(([k, v]) => `${k}=${v}`).join(' ')}, auroc 0.81`);
+  fact(`erin's run ${v1run.run.id} in hipaa-ai (ePHI may train there: ${v1run.placement}): code ${v1run.commit.slice(0, 12)}, image ${short(image)}, params ${Object.entries(params1).slice(1, 4).map(([k, v]) => `${k}=${v}`).join(' ')}, auroc 0.81`);
   fact(`output readmission-risk.onnx ${short(v1run.artifact)}  lineage ${v1run.run.lineageComplete ? green('complete') : red(`incomplete: ${v1run.run.missing.join(', ')}`)}  ledger ${idx(v1run.run.ledgerIndex)}`);
-  fact(`bundle: in-toto ${statement._type.split('/').pop()} + SLSA ${statement.predicateType.split('/').pop()}, ${statement.subject.length} subject, ${deps.length} dependencies (dataset, commit, image); DSSE signature ${green('verified')} with the log key`);
+  fact(`bundle: in-toto ${statement._type.split('/').pop()} + SLSA ${statement.predicateType.split('/').pop()}, ${statement.subject.length} subject, ${deps.length} dependencies (${deps.map((d) => d.name === train.name ? 'dataset' : d.name).join(', ')}); trainer ${statement.predicate.buildDefinition.internalParameters.trainer} and evaluator ${statement.predicate.buildDefinition.externalParameters.evaluator} signed in; DSSE signature ${green('verified')} with the log key`);
 
   // 5 ------------------------------------------------------------------------------------------
   step(5, 'Register the model (tier high) and version 1.0.0 with its evidence');
@@ -428,7 +429,7 @@ async function main() {
 
   // 10 -----------------------------------------------------------------------------------------
   step(10, 'Ship version 1.1.0, then roll back in one call');
-  const v2run = await train1('1.1.0', 'a1b2c3d4e5f6', { ...params1, n_estimators: 600, learning_rate: 0.04 }, { auroc: 0.83, brier: 0.121 });
+  const v2run = await train1('1.1.0', 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', { ...params1, n_estimators: 600, learning_rate: 0.04 }, { auroc: 0.83, brier: 0.121 });
   const s2 = await shipVersion('1.1.0', v2run, { auc: 0.83, parity: 0.05, impact: 0.86 });
   await approveAll(s2.v.id, s2.submitted.evidenceSet);
   const dep2 = (await as.olga.registry.deploy(s2.v.id, 'hipaa-ai', 'prod', 'CHG-1042: retrained with 2026 Q1 admissions')).deployment;

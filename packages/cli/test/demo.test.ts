@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
 import { describe, it } from 'node:test';
+import { readTar, statementIssues } from '@cairn/verify';
 import { childEnv } from './helpers/run-cli.js';
 
 /** `npm run demo` (scripts/demo.mjs) in own-server mode: the whole factory, then the offline verdict. */
@@ -42,8 +44,10 @@ function runDemo(args: readonly string[]): Promise<{ code: number | null; stdout
 }
 
 describe('npm run demo', () => {
-  it('plays the factory end to end and ends with the verifier’s verdict', { timeout: 180_000 }, async () => {
-    const r = await runDemo([]);
+  it('plays the factory end to end and ends with the verifier’s verdict', { timeout: 180_000 }, async (t) => {
+    const r = await runDemo(['--keep']);
+    const kept = /kept (\S+): the package is (\S+?);/.exec(r.stdout);
+    t.after(() => kept && fs.rmSync(kept[1]!, { recursive: true, force: true }));
     const output = `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
     assert.equal(r.code, 0, output);
     STEPS.forEach((title, i) => assert.ok(r.stdout.includes(`${String(i + 1).padStart(2)}. ${title}\n`), `step ${i + 1} "${title}" is printed\n${output}`));
@@ -53,6 +57,15 @@ describe('npm run demo', () => {
     assert.doesNotMatch(r.stdout, /\x1b\[/, 'no colour when stdout is not a terminal');
     const lines = r.stdout.trimEnd().split('\n');
     assert.match(lines.at(-1)!, /^VERIFIED: /, output);
+
+    // Every lineage bundle the demo made, as the package carries it, passes the in-toto / SLSA rules.
+    assert.ok(kept, output);
+    const bundles = [...readTar(kept[2]!)].filter((m) => m.path.endsWith('.dsse.json'));
+    assert.ok(bundles.length >= 1, 'the package carries the lineage bundles');
+    for (const m of bundles) {
+      const envelope = JSON.parse(m.data!.toString('utf8'));
+      assert.deepEqual(statementIssues(JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8'))), [], m.path);
+    }
   });
 
   it('explains itself with --help', async () => {

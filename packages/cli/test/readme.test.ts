@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { parseVerifierKey, statementIssues, verifyEnvelope } from '@cairn/verify';
 import { childEnv } from './helpers/run-cli.js';
 import { Scratch } from './helpers/scratch.js';
 import { killAllServers, spawnServer, type ServerProcess } from './helpers/spawn-server.js';
@@ -78,5 +79,16 @@ describe('README examples run as written', () => {
     for (const block of section('Compliance packages')) runBlock(block);
     const listing = fs.readdirSync(path.join(workdir, 'examiner'));
     for (const name of ['VERIFY.md', 'report.html', 'manifest.json', 'manifest.sig', 'checkpoint', 'entries', 'evidence', 'keys']) assert.ok(listing.includes(name), name);
+  });
+  it('made lineage bundles that pass the in-toto Statement v1 / SLSA Provenance v1 rules', async () => {
+    const token = fs.readFileSync(path.join(workdir, '.cairn', 'admin-token'), 'utf8').trim();
+    const get = async (p: string) => (await fetch(server.url + p, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
+    const { verifierKey } = await get('/api/v1/log/key');
+    const runs = ((await get('/api/v1/runs')).runs as { id: string; outputs: unknown[] }[]).filter((r) => r.outputs.length > 0);
+    assert.ok(runs.length >= 2, 'both sections trained a model');
+    for (const run of runs) {
+      const statement = JSON.parse(Buffer.from(verifyEnvelope(await get(`/api/v1/runs/${run.id}/provenance`), parseVerifierKey(verifierKey))).toString('utf8'));
+      assert.deepEqual(statementIssues(statement), [], run.id);
+    }
   });
 });

@@ -41,7 +41,11 @@ export interface DatasetVersion {
 export interface RunStart {
   readonly name: string;
   readonly inputs: readonly string[];
+  /** The zone the run trains in; the inputs' data classes must be allowed there. */
+  readonly zone: string;
+  /** `repository`: a URI (`git+https://…`) or git's `user@host:path`; `commit`: the full 40- or 64-hex id. */
   readonly code?: { repository: string; commit: string };
+  /** `name`: `registry/repository[:tag]`, recorded as `oci://registry/repository@sha256:…`. */
   readonly image?: { digest: string; name?: string };
   readonly environment?: { accelerator?: string; driverVersion?: string; cudaVersion?: string; lockfileSha256?: string };
   readonly parameters?: Record<string, unknown>;
@@ -126,7 +130,11 @@ export class LineageApi {
     return this.#http.json('POST', `/api/v1/datasets/${digest}/declassify/approve`, { reason });
   }
 
-  /** @example const { run } = await cairn.lineage.startRun({ name: 'train', inputs: [ds.digest], code: { repository, commit } }); */
+  /**
+   * Starts a run in a zone; refused (`run_inputs_refused`, recorded) when its inputs are not
+   * certified or their data classes may not be processed there.
+   * @example const { run } = await cairn.lineage.startRun({ name: 'train', inputs: [ds.digest], zone: 'hipaa-ai', code: { repository: 'git@git.internal:ml/train.git', commit } });
+   */
   startRun(run: RunStart): Promise<{ run: TrainingRun; decision: Decision }> {
     return this.#http.json('POST', '/api/v1/runs', run);
   }

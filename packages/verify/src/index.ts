@@ -31,3 +31,5 @@ export type { TarCheck, TarMember, TarReadOptions } from './tar-read.js';
 export { verifyPackage } from './package.js';
 export type { VerifyPackageOptions } from './package.js';
 export type { PackageCheck, PackageFailure, PackageResult, PackageScope, PackageSummary } from './package-result.js';
+export { isResourceUri } from './resource-uri.js';
+export { IN_TOTO_STATEMENT_V1, SLSA_PROVENANCE_V1, isTimestamp, resourceDescriptorIssues, statementIssues } from './in-toto-statement.js';

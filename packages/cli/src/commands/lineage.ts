@@ -225,10 +225,12 @@ export function lineageCommands(program: Command): void {
     .command('start')
     .description('start a run: inputs are checked against policy (certified data only, unless the policy allows otherwise)')
     .requiredOption('--name <name>', 'run name')
+    .requiredOption('--zone <zone>', 'the zone the run trains in (its inputs’ data classes must be allowed there)')
     .option('--input <digest>', 'input dataset version (repeatable)', collect)
-    .option('--repo <url>', 'code repository')
-    .option('--commit <sha>', 'code commit')
+    .option('--repo <url>', 'code repository: a URI (git+https://…) or git’s user@host:path')
+    .option('--commit <sha>', 'the full code commit id (40 or 64 hex digits)')
     .option('--image <digest>', 'container image digest (sha256:…)')
+    .option('--image-name <ref>', 'container image reference (registry/repository[:tag])')
     .option('--lockfile-sha256 <hex>', 'SHA-256 of the dependency lock file')
     .option('--accelerator <model>', 'accelerator model')
     .option('--driver <version>', 'accelerator driver version')
@@ -236,13 +238,14 @@ export function lineageCommands(program: Command): void {
     .option('--param <key=value>', 'hyper-parameter (repeatable)', collect)
     .option('--evaluator <id>', 'evaluator identity')
     .action(
-      run(program, async (g, o: { name: string; input?: string[]; repo?: string; commit?: string; image?: string; lockfileSha256?: string; accelerator?: string; driver?: string; cuda?: string; param?: string[]; evaluator?: string }) => {
+      run(program, async (g, o: { name: string; zone: string; input?: string[]; repo?: string; commit?: string; image?: string; imageName?: string; lockfileSha256?: string; accelerator?: string; driver?: string; cuda?: string; param?: string[]; evaluator?: string }) => {
         const environment = { ...(o.accelerator ? { accelerator: o.accelerator } : {}), ...(o.driver ? { driverVersion: o.driver } : {}), ...(o.cuda ? { cudaVersion: o.cuda } : {}), ...(o.lockfileSha256 ? { lockfileSha256: o.lockfileSha256 } : {}) };
         const r = await connect(g).lineage.startRun({
           name: o.name,
           inputs: o.input ?? [],
+          zone: o.zone,
           ...(o.repo && o.commit ? { code: { repository: o.repo, commit: o.commit } } : {}),
-          ...(o.image ? { image: { digest: o.image } } : {}),
+          ...(o.image ? { image: { digest: o.image, ...(o.imageName ? { name: o.imageName } : {}) } } : {}),
           ...(Object.keys(environment).length ? { environment } : {}),
           ...(o.param ? { parameters: pairs(o.param)! } : {}),
           ...(o.evaluator ? { evaluator: o.evaluator } : {}),

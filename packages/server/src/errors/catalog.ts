@@ -32,7 +32,7 @@ export const ERROR_CATALOG = {
   unknown_data_class: { status: 422, meaning: 'A data class is not declared in the active policy pack.' },
   unknown_dataset: { status: 422, meaning: 'A derivation names an input dataset version that is not registered.' },
   certification_failed: { status: 422, meaning: 'The dataset fails the certification policy; `details.decision` lists every failed rule. The refusal is recorded: `details.ledgerIndex` is its entry.' },
-  run_inputs_refused: { status: 422, meaning: 'A run names unknown or uncertified datasets and the policy does not allow it; `details.decision` says which. The refusal is recorded: `details.ledgerIndex` is its entry.' },
+  run_inputs_refused: { status: 422, meaning: 'A run names unknown or uncertified datasets and the policy does not allow it, or its inputs’ data classes may not be processed in its zone (placement rules); `details.decision` says which. The refusal is recorded: `details.ledgerIndex` is its entry.' },
   lineage_event_invalid: { status: 422, meaning: 'The body is not one valid OpenLineage 2 event (RunEvent, DatasetEvent or JobEvent, facets included); `details` lists each problem as `{ path, message }` with a JSON Pointer into the event. Nothing was stored.' },
   model_not_found: { status: 404, meaning: 'No model has this name.' },
   model_version_not_found: { status: 404, meaning: 'No model version has this id.' },

@@ -1,4 +1,5 @@
 import { allow, decision, deny, type Decision, type LoadedPolicy, type RuleResult } from '../policy/index.js';
+import { runPlacement } from './run-placement.js';
 
 /** What certification looks at: the dataset's metadata and the states of its inputs. */
 export interface CertificationInput {
@@ -39,10 +40,11 @@ export function evaluateCertification(policy: LoadedPolicy, d: CertificationInpu
 }
 
 /**
- * May a training run read these datasets? Certified inputs are allowed; unknown or quarantined
- * ones only where the policy's `training` section says so.
+ * May a training run read these datasets, there? Certified inputs are allowed; unknown or
+ * quarantined ones only where the policy's `training` section says so; and, given the run's zone,
+ * the data classes of the inputs must be allowed in it (runPlacement). Every rule is listed.
  */
-export function evaluateRunInputs(policy: LoadedPolicy, inputs: readonly { digest: string; state: string | undefined }[]): Decision {
+export function evaluateRunInputs(policy: LoadedPolicy, inputs: readonly { digest: string; state: string | undefined; dataClasses?: readonly string[] | undefined }[], zone?: string): Decision {
   const training = policy.pack.training ?? {};
   const rules: RuleResult[] = [];
   if (inputs.length === 0) rules.push(allow('run.inputs', 'the run declares no input dataset (its lineage will be incomplete)'));
@@ -62,5 +64,7 @@ export function evaluateRunInputs(policy: LoadedPolicy, inputs: readonly { diges
       );
     } else rules.push(deny('run.inputs_certified', `${digest} is ${state}`));
   }
-  return decision('run.inputs', rules, [], policy.hash);
+  if (zone === undefined) return decision('run.inputs', rules, [], policy.hash);
+  const placement = runPlacement(policy, [...new Set(inputs.flatMap((i) => i.dataClasses ?? []))].sort(), zone);
+  return decision('run.inputs', [...rules, ...placement.rules], placement.obligations, policy.hash);
 }

@@ -11,13 +11,19 @@ import type { TrainingRunTable } from '../store/schema.js';
 import { evaluateRunInputs } from './dataset-rules.js';
 import type { Datasets } from './datasets.js';
 import { addEdge, addNode, nodeKey } from './graph.js';
-import { provenanceStatement, signEnvelope } from './provenance.js';
+import { builderId, provenanceStatement, signEnvelope } from './provenance.js';
+import { normaliseRunInput } from './run-input.js';
+import { requireKnownZone } from './run-placement.js';
 
 export interface RunInput {
   readonly name: string;
   readonly inputs: readonly string[];
+  /** Where the run trains: a zone of the active pack, where its inputs' data classes must be allowed. */
+  readonly zone: string;
+  /** The repository as a URI (run-input.ts converts git's scp-like form) and a full commit id. */
   readonly code?: { readonly repository: string; readonly commit: string } | undefined;
-  readonly image?: { readonly digest: string; readonly name?: string | undefined } | undefined;
+  /** `uri` is derived from `name` and the digest (`oci://…@sha256:…`), never given. */
+  readonly image?: { readonly digest: string; readonly name?: string | undefined; readonly uri?: string | undefined } | undefined;
   readonly environment?: {
     readonly accelerator?: string | undefined;
     readonly driverVersion?: string | undefined;
@@ -40,6 +46,8 @@ export interface RunRecord {
   readonly id: string;
   readonly name: string;
   readonly inputs: readonly { digest: string; name?: string; state?: string; dataClasses?: readonly string[] }[];
+  /** Absent on runs recorded before zones were declared. */
+  readonly zone?: string | undefined;
   readonly code?: RunInput['code'];
   readonly image?: RunInput['image'];
   readonly environment?: RunInput['environment'];
@@ -107,13 +115,15 @@ export class Runs {
     this.#datasets = datasets;
   }
 
-  async start(principal: Principal, input: RunInput): Promise<{ run: TrainingRun; decision: Decision }> {
+  async start(principal: Principal, request: RunInput): Promise<{ run: TrainingRun; decision: Decision }> {
+    const input = normaliseRunInput(request);
     const actor = actorOf(principal);
     const { policy } = await this.#policies.active();
+    requireKnownZone(policy, input.zone);
     const found = await Promise.all(input.inputs.map((d) => this.#datasets.find(d)));
-    const d = evaluateRunInputs(policy, input.inputs.map((digest, i) => ({ digest, state: found[i]?.state })));
+    const d = evaluateRunInputs(policy, input.inputs.map((digest, i) => ({ digest, state: found[i]?.state, dataClasses: found[i]?.dataClasses })), input.zone);
     if (!d.allowed) {
-      const recorded = await this.#ledger.append({ actor, entries: [{ kind: 'run.refused', subject: `run-request:${input.name}`, body: { name: input.name, inputs: [...input.inputs], decision: d as unknown as JsonObject } }] });
+      const recorded = await this.#ledger.append({ actor, entries: [{ kind: 'run.refused', subject: `run-request:${input.name}`, body: { name: input.name, inputs: [...input.inputs], zone: input.zone, decision: d as unknown as JsonObject } }] });
       throw new CairnError('run_inputs_refused', `run ${input.name} refused: ${d.reasons.join('; ')}`, { details: { decision: d, ledgerIndex: recorded.entries[0]!.index } });
     }
     const id = `run_${crypto.randomBytes(9).toString('base64url')}`;
@@ -128,6 +138,7 @@ export class Runs {
             id,
             name: input.name,
             inputs: [...input.inputs],
+            zone: input.zone,
             code: (input.code ?? null) as JsonObject | null,
             image: (input.image ?? null) as JsonObject | null,
             environment: (input.environment ?? null) as JsonObject | null,
@@ -144,6 +155,7 @@ export class Runs {
             const ds = found[i];
             return ds ? { digest, name: ds.name, state: ds.state, dataClasses: ds.dataClasses } : { digest };
           }),
+          zone: input.zone,
           code: input.code,
           image: input.image,
           environment: input.environment,
@@ -180,8 +192,9 @@ export class Runs {
       endedAt: now,
     };
     const missing = missingLineage(record);
-    const envelope = signEnvelope(this.#ledger.signer, provenanceStatement(record, `https://cairn.dev/builders/${this.#ledger.origin}`));
-    const bundleDigest = `sha256:${crypto.createHash('sha256').update(JSON.stringify(envelope)).digest('hex')}`;
+    // An in-toto statement needs a subject (statement.md): a run without outputs attests nothing.
+    const envelope = record.outputs.length === 0 ? null : signEnvelope(this.#ledger.signer, provenanceStatement(record, builderId(this.#ledger.origin), { trainer: run.trainer, completedBy: actor.id }));
+    const bundleDigest = envelope && `sha256:${crypto.createHash('sha256').update(JSON.stringify(envelope)).digest('hex')}`;
     await this.#ledger.append({
       actor,
       entries: [
@@ -196,7 +209,7 @@ export class Runs {
         if (row.state !== 'running') throw new CairnError('invalid_state', `run ${id} is ${row.state}`, { details: { state: row.state, allowed: [] } });
         await trx
           .updateTable('training_runs')
-          .set({ state: completion.status, record: JSON.stringify(record), ended_at: now, lineage_complete: missing.length === 0 ? 1 : 0, missing: JSON.stringify(missing), bundle: JSON.stringify(envelope), completion_index: entry!.index })
+          .set({ state: completion.status, record: JSON.stringify(record), ended_at: now, lineage_complete: missing.length === 0 ? 1 : 0, missing: JSON.stringify(missing), bundle: envelope && JSON.stringify(envelope), completion_index: entry!.index })
           .where('id', '=', id)
           .execute();
         for (const o of record.outputs) {
@@ -217,7 +230,8 @@ export class Runs {
   async provenance(id: string): Promise<DsseEnvelope> {
     const row = await this.#store.db.selectFrom('training_runs').select(['bundle', 'state']).where('id', '=', id).executeTakeFirst();
     if (!row) throw new CairnError('run_not_found', `no run ${id}`);
-    if (!row.bundle) throw new CairnError('invalid_state', `run ${id} is ${row.state}: its bundle is issued on completion`, { details: { state: row.state, allowed: ['completed', 'failed'] } });
+    if (!row.bundle && row.state === 'running') throw new CairnError('invalid_state', `run ${id} is running: its bundle is issued on completion`, { details: { state: row.state, allowed: ['completed', 'failed'] } });
+    if (!row.bundle) throw new CairnError('invalid_state', `run ${id} is ${row.state} without outputs: a bundle needs a subject to attest`, { details: { state: row.state, allowed: [] } });
     return JSON.parse(row.bundle) as DsseEnvelope;
   }
 

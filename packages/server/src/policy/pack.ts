@@ -91,6 +91,8 @@ export interface RiskTier {
   readonly rollback_plan_required: boolean;
   readonly monitoring_required: boolean;
   readonly approval_validity_days: number;
+  /** Validation needs a recorded, lineage-complete training run (default false). */
+  readonly require_complete_lineage?: boolean;
 }
 
 export interface ArtifactRules {

@@ -162,6 +162,9 @@ const riskTier = strictObject(
     rollback_plan_required: flag('A deployment must name a rollback plan.'),
     monitoring_required: flag('A deployment must name a monitoring plan.'),
     approval_validity_days: days('An approval expires after this many days.', 3650),
+    require_complete_lineage: flag(
+      'A version is validated only if its training run is recorded and lineage-complete: inputs, code repository and commit, image, lock file, parameters, metrics, evaluator, outputs, end time (default false). Not waivable.',
+    ),
   },
   'A risk tier for models: the evidence and approvals it needs.',
 );

@@ -16,6 +16,7 @@ import type { Database, ModelVersionState, ModelVersionTable, VersionParticipant
 import type { Store } from '../store/store.js';
 import { withdrawDeployments } from '../deployments/withdraw-deployments.js';
 import { evidenceSetDigest, newId, toApproval, toEvidence, toModel, toVersion, toWaiver, type Approval, type Evidence, type Model, type ModelVersion, type Waiver } from './records.js';
+import { runLineage } from './lineage-rules.js';
 import { evaluateValidation } from './tier-rules.js';
 
 const NEXT: Record<ModelVersionState, ModelVersionState[]> = {
@@ -206,7 +207,7 @@ export class Registry {
     const d0 = await this.dossier(id);
     this.#requireTransition(d0, 'validated');
     const { policy } = await this.#policies.active();
-    const d = evaluateValidation(policy, d0.modelRecord.riskTier, d0.evidence, d0.waivers);
+    const d = evaluateValidation(policy, d0.modelRecord.riskTier, d0.evidence, d0.waivers, await runLineage(this.#runs, d0.runId));
     if (!d.allowed) {
       const recorded = await this.#ledger.append({ actor, entries: [{ kind: 'model_version.validation_failed', subject: versionKey(id), body: { id, decision: d as unknown as JsonObject } }] });
       throw new CairnError('validation_failed', `version ${id} fails validation: ${d.reasons.join('; ')}`, { details: { decision: d, ledgerIndex: recorded.entries[0]!.index } });

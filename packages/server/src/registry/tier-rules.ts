@@ -1,4 +1,5 @@
 import { allow, decision, deny, type Decision, type LoadedPolicy, type RuleResult } from '../policy/index.js';
+import { lineageRules, type RunLineage } from './lineage-rules.js';
 
 export interface EvidenceItem {
   readonly kind: string;
@@ -15,10 +16,11 @@ export interface WaiverItem {
 
 /**
  * draft → validated: every evidence kind the risk tier names is attached, with its metrics within
- * the tier's thresholds; a rollback plan and a monitoring plan where the tier requires them. A
- * failed rule may be covered by an approved, unexpired waiver, which the decision names.
+ * the tier's thresholds; a rollback plan and a monitoring plan where the tier requires them; a
+ * complete training lineage where the tier requires it (lineageRules, never waived). A failed
+ * evidence rule may be covered by an approved, unexpired waiver, which the decision names.
  */
-export function evaluateValidation(policy: LoadedPolicy, tierName: string, evidence: readonly EvidenceItem[], waivers: readonly WaiverItem[], now = Date.now()): Decision {
+export function evaluateValidation(policy: LoadedPolicy, tierName: string, evidence: readonly EvidenceItem[], waivers: readonly WaiverItem[], run: RunLineage | null = null, now = Date.now()): Decision {
   const tier = policy.pack.risk_tiers[tierName];
   const rules: RuleResult[] = [];
   if (!tier) return decision('model_version.validate', [deny('risk_tier.known', `risk tier ${tierName} is not in the active policy`)], [], policy.hash);
@@ -50,5 +52,6 @@ export function evaluateValidation(policy: LoadedPolicy, tierName: string, evide
       );
     }
   }
+  if (tier.require_complete_lineage) rules.push(...lineageRules(tierName, run));
   return decision('model_version.validate', rules, [], policy.hash);
 }

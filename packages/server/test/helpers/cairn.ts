@@ -6,6 +6,7 @@ import { hashToken, newTokenSecret } from '../../src/auth/token-rows.js';
 import { issueBootstrapToken } from '../../src/auth/tokens.js';
 import type { AdmissionOptions } from '../../src/deployments/index.js';
 import { openCairn, type Cairn } from '../../src/server.js';
+import { assertBundlesConform } from './bundles.js';
 import type { StoreLocation } from './stores.js';
 
 export interface RunningCairn {
@@ -47,7 +48,14 @@ export async function startCairn(location: StoreLocation, overrides: { checkpoin
     cairn,
     url,
     adminToken,
-    close: () => cairn.close(),
+    // Every lineage bundle a test made must pass an in-toto / SLSA validator: checked on the way out.
+    async close() {
+      try {
+        await assertBundlesConform(cairn);
+      } finally {
+        await cairn.close();
+      }
+    },
     opsToken,
     async token(roles, principal, options = {}) {
       n += 1;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { RunningCairn } from './cairn.js';
-import { digestOf, objects } from './lineage.js';
+import { commitOf, digestOf, fullRun, objects } from './lineage.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -59,7 +59,7 @@ export async function playFactory(s: RunningCairn): Promise<Factory> {
   const versions: string[] = [];
   await post('/api/v1/models', { name: 'readmission', owner: 'clinical-ai', useCase: 'triage', riskTier: 'high', description: '30-day readmission risk' }, 'erin');
   for (const n of [1, 2]) {
-    const run = await post('/api/v1/runs', { name: `train-${n}`, inputs: [derived.digest], code: { repository: 'git@h:readmission.git', commit: `abcdef${n}0` }, image: { name: 'registry.h/train:1', digest: digestOf(`image-${n}`) } }, 'erin');
+    const run = await post('/api/v1/runs', { name: `train-${n}`, inputs: [derived.digest], ...fullRun(`readmission-${n}`), code: { repository: 'git@h:readmission.git', commit: commitOf(`readmission-${n}`) }, image: { name: 'registry.h/train:1', digest: digestOf(`image-${n}`) } }, 'erin');
     await post(`/api/v1/runs/${run.run.id}/complete`, { outputs: [{ name: 'model.onnx', digest: digestOf(`model-${n}`) }], metrics: { auc: 0.81 } }, 'erin');
     runs.push(run.run.id);
     const v = await post('/api/v1/models/readmission/versions', { version: `${n}.0.0`, artifacts: [{ name: 'model.onnx', digest: digestOf(`model-${n}`) }], runId: run.run.id, modelCard: `# Readmission risk v${n}\n\nIntended use: discharge planning.\n` }, 'erin');

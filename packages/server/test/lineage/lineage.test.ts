@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { fromBase64, manifestDigest, parseVerifierKey, verifyEnvelope } from '@cairn/verify';
+import { fromBase64, manifestDigest, parseVerifierKey, statementIssues, verifyEnvelope } from '@cairn/verify';
 import { startCairn, type RunningCairn } from '../helpers/cairn.js';
-import { digestOf, objects, sha } from '../helpers/lineage.js';
+import { commitOf, digestOf, objects, sha } from '../helpers/lineage.js';
 import { cleanupStores, storeCases } from '../helpers/stores.js';
 
 after(cleanupStores);
@@ -129,7 +129,7 @@ for (const storeCase of storeCases) {
 
     it('refuses a run on quarantined or unknown data and records the refusal', async () => {
       const quarantined = await register({ name: 'fresh', objects: objects('fresh', 1), dataClasses: ['internal'], owner: 'x' });
-      const res = await s.request('POST', '/api/v1/runs', { token: engineer, body: { name: 'readmission-train', inputs: [quarantined.body.digest, digestOf('unknown')] } });
+      const res = await s.request('POST', '/api/v1/runs', { token: engineer, body: { name: 'readmission-train', zone: 'standard-ai', inputs: [quarantined.body.digest, digestOf('unknown')] } });
       assert.equal(res.status, 422);
       assert.equal(res.body.error.code, 'run_inputs_refused');
       assert.equal(res.body.error.details.decision.rules.filter((r: { effect: string }) => r.effect === 'deny').length, 2);
@@ -142,18 +142,22 @@ for (const storeCase of storeCases) {
         body: {
           name: 'readmission-train',
           inputs: [derived],
-          code: { repository: 'git@git.internal:ml/readmission.git', commit: '9f8e7d6c5b4a' },
+          zone: 'regulated-ai-eu',
+          code: { repository: 'git@git.internal:ml/readmission.git', commit: commitOf('readmission') },
           image: { digest: digestOf('image'), name: 'registry.internal/ml/train@sha256:' + sha('image') },
           environment: { accelerator: 'NVIDIA A100 80GB', driverVersion: '550.54', cudaVersion: '12.4', lockfileSha256: sha('lock') },
           parameters: { epochs: 20, lr: 0.0003 },
+          evaluator: 'eval-harness@v4',
         },
       });
       assert.equal(start.status, 201, JSON.stringify(start.body));
+      assert.equal(start.body.run.code.repository, 'git+ssh://git@git.internal/ml/readmission.git', "git's scp-like form is recorded as the URI it stands for");
+      assert.ok(start.body.decision.rules.some((r: { rule: string }) => r.rule === 'data_class.allowed_zones'), 'the data-class placement rules applied when training started');
       runId = start.body.run.id;
       assert.equal(start.body.run.state, 'running');
       const pending = await s.request('GET', `/api/v1/runs/${runId}/provenance`, { token: auditor });
       assert.equal(pending.status, 409);
-      const done = await s.request('POST', `/api/v1/runs/${runId}/complete`, { token: engineer, body: { outputs: [{ name: 'readmission-model.onnx', digest: digestOf('model') }], metrics: { auroc: 0.81, calibration_error: 0.03 }, evaluator: 'eval-harness@v4' } });
+      const done = await s.request('POST', `/api/v1/runs/${runId}/complete`, { token: engineer, body: { outputs: [{ name: 'readmission-model.onnx', digest: digestOf('model') }], metrics: { auroc: 0.81, calibration_error: 0.03 } } });
       assert.equal(done.status, 200, JSON.stringify(done.body));
       assert.equal(done.body.state, 'completed');
       assert.equal(done.body.lineageComplete, true, JSON.stringify(done.body.missing));
@@ -166,9 +170,18 @@ for (const storeCase of storeCases) {
       assert.equal(statement.predicateType, 'https://slsa.dev/provenance/v1');
       assert.deepEqual(statement.subject, [{ name: 'readmission-model.onnx', digest: { sha256: sha('model') } }]);
       const deps = statement.predicate.buildDefinition.resolvedDependencies;
-      assert.deepEqual(deps.map((d: { digest: Record<string, string> }) => Object.keys(d.digest)[0]), ['sha256', 'gitCommit', 'sha256']);
+      assert.deepEqual(deps.map((d: { name: string; digest: Record<string, string> }) => [d.name, Object.keys(d.digest)[0]]), [['ehr-admissions-clean', 'sha256'], ['code', 'gitCommit'], ['image', 'sha256'], ['lockfile', 'sha256']]);
       assert.equal(deps[0].digest.sha256, derived.slice(7));
-      assert.equal(deps[1].digest.gitCommit, '9f8e7d6c5b4a');
+      assert.equal(deps[1].digest.gitCommit, commitOf('readmission'));
+      assert.equal(deps[1].uri, `git+ssh://git@git.internal/ml/readmission.git@${commitOf('readmission')}`);
+      assert.equal(deps[2].uri, `oci://registry.internal/ml/train@sha256:${sha('image')}`);
+      assert.equal(deps[3].digest.sha256, sha('lock'));
+      assert.deepEqual(statement.predicate.buildDefinition.internalParameters, { trainer: 'erin-engineer', completedBy: 'erin-engineer' }, 'who trained is set by Cairn, inside the signature');
+      const external = statement.predicate.buildDefinition.externalParameters;
+      assert.equal(external.evaluator, 'eval-harness@v4');
+      assert.equal(external.zone, 'regulated-ai-eu');
+      assert.deepEqual(statement.predicate.runDetails.byproducts[0].annotations, { evaluator: 'eval-harness@v4' });
+      assert.deepEqual(statementIssues(statement), [], 'a third-party validator accepts it');
       assert.equal(statement.predicate.runDetails.metadata.invocationId, runId);
       // A flipped payload byte fails verification.
       const tampered = { ...envelope, payload: Buffer.from(fromBase64(envelope.payload).map((b, i) => (i === 10 ? b ^ 1 : b))).toString('base64') };
@@ -176,13 +189,15 @@ for (const storeCase of storeCases) {
     });
 
     it('marks a run lineage-incomplete, listing the missing fields', async () => {
-      const start = await s.request('POST', '/api/v1/runs', { token: engineer, body: { name: 'quick-experiment', inputs: [raw] } });
-      assert.equal(start.status, 201);
+      const start = await s.request('POST', '/api/v1/runs', { token: engineer, body: { name: 'quick-experiment', zone: 'hipaa-ai', inputs: [raw] } });
+      assert.equal(start.status, 201, JSON.stringify(start.body));
       const done = await s.request('POST', `/api/v1/runs/${start.body.run.id}/complete`, { token: engineer, body: { outputs: [] } });
       assert.equal(done.body.lineageComplete, false);
       assert.deepEqual(done.body.missing, ['code.repository', 'code.commit', 'image.digest', 'environment.lockfileSha256', 'parameters', 'metrics', 'evaluator', 'outputs']);
       const again = await s.request('POST', `/api/v1/runs/${start.body.run.id}/complete`, { token: engineer, body: { outputs: [] } });
       assert.equal(again.status, 409);
+      const none = await s.request('GET', `/api/v1/runs/${start.body.run.id}/provenance`, { token: auditor });
+      assert.equal(none.status, 409, 'without outputs there is no subject, so no bundle');
     });
 
     it('traces a model artifact back to raw data and a dataset forward to the models trained on it', async () => {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { verifyCheckpoint, verifyInclusion } from '@cairn/verify';
 import { auditStore } from '../../src/ledger/audit.js';
 import { startCairn, type RunningCairn } from '../helpers/cairn.js';
-import { digestOf, objects } from '../helpers/lineage.js';
+import { digestOf, fullRun, objects } from '../helpers/lineage.js';
 import { cleanupStores, storeCases } from '../helpers/stores.js';
 
 after(cleanupStores);
@@ -49,7 +49,7 @@ for (const storeCase of storeCases) {
       const versions: string[] = [];
       await post('/api/v1/models', { name: 'readmission', owner: 'clinical-ai', useCase: 'triage', riskTier: 'high', description: '30-day readmission risk' }, 'erin');
       for (const n of [1, 2]) {
-        const run = await post('/api/v1/runs', { name: `train-${n}`, inputs: [raw.digest], code: { repository: 'git@x:readmission.git', commit: `abcdef${n}0` } }, 'erin');
+        const run = await post('/api/v1/runs', { name: `train-${n}`, inputs: [raw.digest], ...fullRun(`readmission-${n}`) }, 'erin');
         await post(`/api/v1/runs/${run.run.id}/complete`, { outputs: [{ name: 'model.onnx', digest: digestOf(`model-${n}`) }], metrics: { auc: 0.8 } }, 'erin');
         const v = await post('/api/v1/models/readmission/versions', { version: `${n}.0.0`, artifacts: [{ name: 'model.onnx', digest: digestOf(`model-${n}`) }], runId: run.run.id, modelCard: `# v${n}` }, 'erin');
         for (const [kind, metrics] of [['evaluation', { auc: 0.8 }], ['fairness', { demographic_parity_difference: 0.02, disparate_impact_ratio: 0.95 }], ['red_team', null], ['security_review', null], ['rollback_plan', null], ['monitoring_plan', null]] as const) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startCairn, type RunningCairn } from '../helpers/cairn.js';
-import { digestOf, objects } from '../helpers/lineage.js';
+import { digestOf, fullRun, objects } from '../helpers/lineage.js';
 import { cleanupStores, storeCases } from '../helpers/stores.js';
 
 after(cleanupStores);
@@ -34,7 +34,7 @@ for (const storeCase of storeCases) {
     it('registers a high-risk model and a version trained on certified ePHI', async () => {
       const ds = await post('/api/v1/datasets', { name: 'ehr', objects: objects('ehr', 2), dataClasses: ['ephi'], owner: 'clinic', legalBasis: 'HIPAA TPO' }, engineer);
       assert.equal((await post(`/api/v1/datasets/${ds.body.digest}/certify`, { reason: 'checked' }, steward)).status, 200);
-      const run = await post('/api/v1/runs', { name: 'triage-train', inputs: [ds.body.digest], code: { repository: 'git@x:triage.git', commit: 'abcdef12' } }, engineer);
+      const run = await post('/api/v1/runs', { name: 'triage-train', inputs: [ds.body.digest], ...fullRun('triage') }, engineer);
       await post(`/api/v1/runs/${run.body.run.id}/complete`, { outputs: [{ name: 'triage.onnx', digest: digestOf('triage-model') }], metrics: { auc: 0.8 } }, engineer);
 
       const bad = await post('/api/v1/models', { name: 'triage', owner: 'ed-ops', useCase: 'triage', riskTier: 'low', description: 'ED triage' }, engineer);

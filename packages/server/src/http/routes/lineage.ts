@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../auth/principal.js';
 import { trace } from '../../lineage/trace.js';
 import { lineageKpis } from '../../lineage/kpis.js';
+import { GIT_COMMIT_PATTERN } from '../../lineage/run-input.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../authenticate.js';
 import { addRoute } from '../route.js';
@@ -61,8 +62,17 @@ const RunBody = Type.Object(
   {
     name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$' }),
     inputs: Type.Array(Digest, { maxItems: 1000, uniqueItems: true }),
-    code: Type.Optional(Type.Object({ repository: Text(500), commit: Type.String({ pattern: '^[0-9a-f]{7,64}$' }) }, { additionalProperties: false })),
-    image: Type.Optional(Type.Object({ digest: Digest, name: Type.Optional(Text(500)) }, { additionalProperties: false })),
+    zone: Type.String({ minLength: 1, maxLength: 63, description: 'the zone the run trains in: declared in the active pack, and allowed for every data class of its inputs' }),
+    code: Type.Optional(
+      Type.Object(
+        {
+          repository: Type.String({ minLength: 1, maxLength: 500, description: 'an RFC 3986 URI (git+https://…, git+ssh://…) or git’s scp-like user@host:path, recorded as git+ssh://user@host/path' }),
+          commit: Type.String({ pattern: GIT_COMMIT_PATTERN, description: 'the full commit id: 40 (SHA-1) or 64 (SHA-256) lowercase hex digits; a short ref is refused' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    image: Type.Optional(Type.Object({ digest: Digest, name: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'registry/repository[:tag], recorded as oci://registry/repository@sha256:…' })) }, { additionalProperties: false })),
     environment: Type.Optional(
       Type.Object(
         { accelerator: Type.Optional(Text(200)), driverVersion: Type.Optional(Text(100)), cudaVersion: Type.Optional(Text(100)), lockfileSha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })) },
@@ -177,7 +187,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
     method: 'POST',
     url: '/api/v1/runs',
     permission: 'run:write',
-    summary: 'Start a training run: inputs (checked by policy), code, image, environment, parameters',
+    summary: 'Start a training run in a zone: inputs and placement (checked by policy), code, image, environment, parameters',
     schema: { body: RunBody, response: { 201: Type.Object({ run: RunSchema, decision: DecisionSchema }), ...authErrors, 422: ErrorBody } },
     handler: async (request, reply) => reply.status(201).send(await runs.start(principalOf(request), request.body as Static<typeof RunBody>)),
   });
