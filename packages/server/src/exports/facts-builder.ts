@@ -1,3 +1,4 @@
+import { personOf } from '../auth/person.js';
 import type { PolicyPack } from '../policy/pack.js';
 import type { Entry, JsonObject, JsonValue } from '../ledger/entry.js';
 import {
@@ -224,9 +225,17 @@ export class FactsBuilder {
         v.submittedBy = e.actor.id;
         v.useCases = strs(b['useCases']);
         v.zones = strs(b['zones']);
+        // A re-submission that widened the scope withdrew the approvals (registry.submit).
+        if (b['withdrawsApprovals'] === true) {
+          for (const a of v.approvals) a.valid = false;
+          if (v.state === 'approved') {
+            v.state = 'validated';
+            v.approvalExpiresAt = null;
+          }
+        }
         return;
       case 'model_version.approval': {
-        v.approvals.push({ id: str(b['id']) ?? '', role: str(b['role']) ?? '', approver: e.actor.id, reason: str(b['reason']) ?? '', at: e.time, valid: true, ledgerIndex: index });
+        v.approvals.push({ id: str(b['id']) ?? '', role: str(b['role']) ?? '', approver: personOf(e.actor), reason: str(b['reason']) ?? '', at: e.time, valid: true, ledgerIndex: index });
         this.#maybeApproved(v, str(obj(b['decision'])?.['policy']), e.time);
         return;
       }
@@ -243,7 +252,7 @@ export class FactsBuilder {
         const w = v.waivers.find((x) => x.id === str(b['id']));
         if (w) {
           w.state = e.kind.endsWith('approved') ? 'approved' : 'rejected';
-          w.decidedBy = e.actor.id;
+          w.decidedBy = personOf(e.actor);
         }
         return;
       }

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ExportScope, LogFacts } from '../../src/exports/facts.js';
 import { FactsBuilder } from '../../src/exports/facts-builder.js';
 import type { RunningCairn } from '../helpers/cairn.js';
-import { digestOf, objects } from '../helpers/lineage.js';
+import { digestOf, fullRun, objects } from '../helpers/lineage.js';
 import { cleanupStores, storeCases } from '../helpers/stores.js';
 import { TRITON, entriesOfKind, inDays, seedModel, startCairnWith } from './helpers.js';
 
@@ -121,7 +121,7 @@ for (const storeCase of storeCases) {
       };
       const ds = await post('/api/v1/datasets', { name: 'ed-visits', objects: objects('ed', 2), dataClasses: ['ephi'], owner: 'clinic', legalBasis: 'HIPAA TPO' }, 'erin');
       await post(`/api/v1/datasets/${ds.digest}/certify`, { reason: 'checked' }, 'sam');
-      const run = await post('/api/v1/runs', { name: 'triage-train', inputs: [ds.digest], code: { repository: 'git@x:triage.git', commit: 'abcdef12' } }, 'erin');
+      const run = await post('/api/v1/runs', { name: 'triage-train', inputs: [ds.digest], ...fullRun('triage-waived') }, 'erin');
       await post(`/api/v1/runs/${run.run.id}/complete`, { outputs: [{ name: 'triage.onnx', digest: digestOf('triage-waived') }], metrics: { auc: 0.72 } }, 'erin');
       await post('/api/v1/models', { name: 'triage-waived', owner: 'ed-ops', useCase: 'triage', riskTier: 'high', description: 'ED triage' }, 'erin');
       const v = await post('/api/v1/models/triage-waived/versions', { version: '1.0.0', artifacts: [{ name: 'triage.onnx', digest: digestOf('triage-waived') }], runId: run.run.id, modelCard: '# Triage' }, 'erin');
