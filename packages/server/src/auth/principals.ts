@@ -137,6 +137,10 @@ export class Principals {
         throw new CairnError('invalid_request', `the owner of a service account must be an active user principal (or yourself); ${owner} is not`);
       }
     }
+    // Whoever holds a service account's credential acts as its owner: only the owner makes it.
+    if (owner !== null && p.credentialSha256 !== undefined && owner !== personOf(by)) {
+      throw new CairnError('invalid_request', `a service account's credential is its owner's to make: ${owner} issues its tokens once it is approved (cairn token create --principal ${id})`, { details: { owner } });
+    }
     const credentialHash = p.credentialSha256 === undefined ? null : Buffer.from(p.credentialSha256, 'hex');
     const roles = [...new Set(p.roles)];
     const existing = await this.find(id);

@@ -36,9 +36,9 @@ for (const storeCase of storeCases) {
     });
     after(async () => s.close());
 
-    const enrol = async (id: string, type: 'user' | 'service', roles: readonly Role[], owner?: string) => {
+    const enrol = async (id: string, type: 'user', roles: readonly Role[]) => {
       const secret = newTokenSecret();
-      const proposed = await s.request('POST', '/api/v1/principals', { body: { id, type, roles, ...(owner ? { owner } : {}), credentialSha256: Buffer.from(hashToken(secret)).toString('hex'), reason: 'property test' } });
+      const proposed = await s.request('POST', '/api/v1/principals', { body: { id, type, roles, credentialSha256: Buffer.from(hashToken(secret)).toString('hex'), reason: 'property test' } });
       assert.equal(proposed.status, 201, proposed.text);
       assert.equal((await s.request('POST', `/api/v1/principals/${id}/approve`, { token: ops, body: { reason: 'property test' } })).status, 200);
       return secret;
@@ -62,7 +62,15 @@ for (const storeCase of storeCases) {
           const identities: { person: string; token: string; roles: readonly Role[] }[] = [];
           const alexRoles = [...new Set<Role>(['engineer', ...sc.alexUser])];
           identities.push({ person: alex, token: await enrol(alex, 'user', alexRoles), roles: alexRoles });
-          for (const [i, roles] of sc.alexServices.entries()) identities.push({ person: alex, token: await enrol(`${alex}-bot${i}`, 'service', roles, alex), roles });
+          for (const [i, roles] of sc.alexServices.entries()) {
+            // The organisation gives alex bots with any roles; alex mints their tokens, within his own permissions where he can.
+            const bot = `${alex}-bot${i}`;
+            assert.equal((await s.request('POST', '/api/v1/principals', { body: { id: bot, type: 'service', roles, owner: alex, reason: 'property test' } })).status, 201);
+            assert.equal((await s.request('POST', `/api/v1/principals/${bot}/approve`, { token: ops, body: { reason: 'property test' } })).status, 200);
+            const minted = await s.request('POST', '/api/v1/tokens', { token: identities[0]!.token, body: { principal: bot, roles, ttl: 3600 } });
+            if (minted.status === 201) identities.push({ person: alex, token: minted.body.token, roles });
+            else assert.equal(minted.body.error.code, 'delegation_refused');
+          }
           for (const [i, roles] of sc.others.entries()) identities.push({ person: `other-${run}-${i}`, token: await enrol(`other-${run}-${i}`, 'user', roles), roles });
 
           const v = await validatedHighTierVersion(s, identities[0]!.token, steward, `m-${run}`);
