@@ -1,3 +1,4 @@
+import type { AccessLog } from './access/access-log.js';
 import type { Alerts } from './alerts/alerts.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { TokenService } from './auth/tokens.js';
@@ -25,4 +26,5 @@ export interface Services {
   readonly registry: Registry;
   readonly deployments: Deployments;
   readonly exports: Exports;
+  readonly accessLog: AccessLog;
 }

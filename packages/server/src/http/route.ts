@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
 import type { Permission } from '../auth/permissions.js';
+import { auditedHandler, type AuditedRead } from './audited-read.js';
 
 /**
  * A route and the one permission it needs. Routes are registered only through `addRoute`, so a
@@ -13,6 +14,8 @@ export interface RouteDefinition {
   readonly schema: FastifySchema;
   /** Largest body this route accepts, if not the server's default (e.g. large manifests). */
   readonly bodyLimit?: number;
+  /** The sensitive read this route serves, recorded in the ledger before the response is sent. */
+  readonly audit?: AuditedRead;
   readonly handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
@@ -28,8 +31,8 @@ export function addRoute(app: FastifyInstance, route: RouteDefinition): void {
     method: route.method,
     url: route.url,
     config: { permission: route.permission },
-    schema: { summary: route.summary, security, ...route.schema, ...(route.permission === 'public' ? {} : { 'x-permission': route.permission }) },
-    handler: route.handler,
+    schema: { summary: route.summary, security, ...route.schema, ...(route.permission === 'public' ? {} : { 'x-permission': route.permission }), ...(route.audit ? { 'x-audited-read': route.audit.read } : {}) },
+    handler: route.audit ? auditedHandler(`${route.method} ${route.url}`, route.audit, route.handler) : route.handler,
     ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
   });
 }

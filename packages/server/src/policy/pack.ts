@@ -107,6 +107,16 @@ export interface PolicyPack {
   readonly training?: TrainingRules;
   /** Optional: who approves waivers of failed validation rules, and for how long at most. */
   readonly waivers?: WaiverRules;
+  /** Optional: which reads of sensitive material the ledger records (default: all of READ_KINDS). */
+  readonly audit?: AuditRules;
+}
+
+/** The reads of sensitive material that can be recorded, one per kind of material (docs/policy.md). */
+export const READ_KINDS = ['evidence_documents', 'dataset_manifests', 'exclusion_lists', 'run_provenance', 'export_downloads', 'export_listings'] as const;
+export type ReadKind = (typeof READ_KINDS)[number];
+
+export interface AuditRules {
+  readonly record_reads: readonly ReadKind[];
 }
 
 export interface WaiverRules {
