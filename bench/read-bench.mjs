@@ -93,16 +93,25 @@ export async function runReadBench({ janitor, dataDir, databaseUrl, schema, conc
         for (const mode of round % 2 === 0 ? ['on', 'off'] : ['off', 'on']) {
           await activate(mode);
           if (noise) await noise.waitForQuiet();
-          const size0 = await checkpointSize(cairn);
-          const c0 = await commits(cairn);
-          const r = await readLoad(cairn, { url, concurrency, warmMs, measureMs });
-          const c1 = await commits(cairn);
-          const size1 = await checkpointSize(cairn);
-          r.mode = mode;
-          r.round = round;
-          r.treeGrowth = size1 - size0;
-          r.expectedGrowth = mode === 'on' ? r.okTotal : 0;
-          r.transactions = c1 - c0; // the /metrics read itself writes nothing
+          // A window disturbed by unrelated load is measured again (bounded); the quietest is kept.
+          let r;
+          const discarded = [];
+          for (let attempt = 0; ; attempt += 1) {
+            const size0 = await checkpointSize(cairn);
+            const c0 = await commits(cairn);
+            const a = await readLoad(cairn, { url, concurrency, warmMs, measureMs });
+            const c1 = await commits(cairn);
+            const size1 = await checkpointSize(cairn);
+            Object.assign(a, { mode, round, treeGrowth: size1 - size0, expectedGrowth: mode === 'on' ? a.okTotal : 0, transactions: c1 - c0 }); // /metrics writes nothing
+            if (a.treeGrowth !== a.expectedGrowth) out.growthMismatch = true;
+            if (!r || (a.cpu?.other ?? 0) < (r.cpu?.other ?? 0)) {
+              if (r) discarded.push(r);
+              r = a;
+            } else discarded.push(a);
+            if (!noise || (a.cpu?.other ?? 0) <= noise.thresholdCores || attempt >= noise.retries) break;
+            await noise.waitForQuiet();
+          }
+          if (discarded.length) r.discardedAttempts = discarded.map((d) => ({ readsPerSec: d.readsPerSec, p50: d.latencyMs.p50, otherCores: d.cpu?.other }));
           r.readsPerTransaction = r.transactions ? r.okTotal / r.transactions : undefined;
           out.modes.push(r);
           log(
@@ -120,7 +129,7 @@ export async function runReadBench({ janitor, dataDir, databaseUrl, schema, conc
       const on = pick('on');
       const reads = on.reduce((s, m) => s + m.okTotal, 0);
       const txns = on.reduce((s, m) => s + m.transactions, 0);
-      return { concurrency, on: a, off: b, throughputRatio: a.readsPerSec / b.readsPerSec, p50Ratio: a.p50 / b.p50, p99Ratio: a.p99 / b.p99, readsPerTransaction: txns ? reads / txns : undefined, logMatches: out.modes.filter((m) => m.concurrency === concurrency).every((m) => m.treeGrowth === m.expectedGrowth) };
+      return { concurrency, on: a, off: b, throughputRatio: a.readsPerSec / b.readsPerSec, p50Ratio: a.p50 / b.p50, p99Ratio: a.p99 / b.p99, readsPerTransaction: txns ? reads / txns : undefined, logMatches: !out.growthMismatch && out.modes.filter((m) => m.concurrency === concurrency).every((m) => m.treeGrowth === m.expectedGrowth) };
     });
   } finally {
     out.serverExit = await cairn.stop();
