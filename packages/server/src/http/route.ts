@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
 import type { Permission } from '../auth/permissions.js';
 import { auditedHandler, type AuditedRead } from './audited-read.js';
+import { ErrorBody } from './schemas.js';
 
 /**
  * A route and the one permission it needs. Routes are registered only through `addRoute`, so a
@@ -27,11 +28,13 @@ declare module 'fastify' {
 
 export function addRoute(app: FastifyInstance, route: RouteDefinition): void {
   const security = route.permission === 'public' ? [] : [{ bearer: [] }];
+  // An audited read can also be refused because its record could not be written.
+  const schema = route.audit ? { ...route.schema, response: { ...(route.schema.response as object | undefined), 503: ErrorBody } } : route.schema;
   app.route({
     method: route.method,
     url: route.url,
     config: { permission: route.permission },
-    schema: { summary: route.summary, security, ...route.schema, ...(route.permission === 'public' ? {} : { 'x-permission': route.permission }), ...(route.audit ? { 'x-audited-read': route.audit.read } : {}) },
+    schema: { summary: route.summary, security, ...schema, ...(route.permission === 'public' ? {} : { 'x-permission': route.permission }), ...(route.audit ? { 'x-audited-read': route.audit.read } : {}) },
     handler: route.audit ? auditedHandler(`${route.method} ${route.url}`, route.audit, route.handler) : route.handler,
     ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
   });

@@ -70,6 +70,21 @@ for (const storeCase of storeCases) {
       }
     });
 
+    it('marks exactly the audited routes in the OpenAPI document, with their 503', async () => {
+      const paths = (await s.request('GET', '/api/v1/openapi.json')).body.paths as Record<string, Record<string, { 'x-audited-read'?: string; responses: Record<string, unknown> }>>;
+      const audited = Object.entries(paths).flatMap(([url, ops]) => Object.entries(ops).filter(([, op]) => op['x-audited-read']).map(([method, op]) => `${method.toUpperCase()} ${url} ${op['x-audited-read']}`));
+      assert.deepEqual(audited.sort(), [
+        'GET /api/v1/datasets exclusion_lists',
+        'GET /api/v1/datasets/{digest} exclusion_lists',
+        'GET /api/v1/datasets/{digest}/manifest dataset_manifests',
+        'GET /api/v1/evidence/{digest} evidence_documents',
+        'GET /api/v1/exports export_listings',
+        'GET /api/v1/exports/{id} export_downloads',
+        'GET /api/v1/runs/{id}/provenance run_provenance',
+      ]);
+      assert.ok(paths['/api/v1/evidence/{digest}']!['get']!.responses['503']);
+    });
+
     it('records nothing when nothing sensitive was disclosed: no exclusions, 404, 403', async () => {
       assert.deepEqual(await readsDuring(async () => assert.equal((await get(`/api/v1/datasets/${f.raw}`)).status, 200)), [], 'a version without exclusions');
       assert.deepEqual(await readsDuring(async () => assert.equal((await get(`/api/v1/evidence/${digestOf('nothing')}`)).status, 404)), []);
