@@ -215,6 +215,9 @@ export function printSummary(results, print) {
       print(`  exports: ${x.exports.map((e) => `${fmtInt(e.entries)} entries in ${fmtMs(e.seconds, 1)} s, peak RSS ${fmtInt(e.memory.maxRss / MiB)} MiB`).join('; ')} (peak ratio ${fmtRatio(x.memory.peakRatio)})`);
       print(`  verify ${fmtInt(v.entries)} entries: ${fmtInt(v.verifyMiBPerSec)} MiB/s vs raw SHA-256 ${fmtInt(v.rawMiBPerSec)} MiB/s = ${fmtRatio(v.ratio)}; sha256sum ${fmtInt(v.sha256sumMiBPerSec)} MiB/s`);
     }
+    if (ok(res.reads)) {
+      for (const r of res.reads.summary) print(`  audited reads, ${r.concurrency} client(s): ${fmtInt(r.on.readsPerSec)} vs ${fmtInt(r.off.readsPerSec)} reads/s unrecorded (${fmtRatio(r.throughputRatio)}); p50 ${fmtMs(r.on.p50, 2)} vs ${fmtMs(r.off.p50, 2)} ms, p99 ${fmtMs(r.on.p99, 2)} vs ${fmtMs(r.off.p99, 2)} ms`);
+    }
   }
   print('\nTargets');
   for (const t of results.targets) print(`  [${verdict(t).padEnd(12)}] ${STORE_NAMES[t.store]}: ${t.target}: ${t.value}${t.met === false || t.met === null ? ` — ${t.detail}` : ''}`);
@@ -288,7 +291,7 @@ export function renderMarkdown(results) {
   p('CAIRN_BENCH_DATABASE_URL=postgres://user@host:5432/db npm run bench   # default postgres://postgres@127.0.0.1:5432/test');
   p('BENCH_STORES=sqlite npm run bench   # measure one store only (the report says so)');
   p('BENCH_PROFILE=0 npm run bench       # skip the CPU-profiled passes (the server, the verifier in (h))');
-  p('BENCH_SECTIONS=trace,openlineage BENCH_NO_REPORT=1 npm run bench   # only some sections (appends,http,profile,proofs,trace,openlineage,rollback,exports)');
+  p('BENCH_SECTIONS=trace,openlineage BENCH_NO_REPORT=1 npm run bench   # only some sections (appends,http,profile,proofs,trace,openlineage,rollback,exports,reads)');
   p('node bench/profile.mjs bench/out/profiles/sqlite/*.cpuprofile   # re-read a server profile');
   p('```');
   p();
@@ -546,6 +549,7 @@ export function renderMarkdown(results) {
     p();
   }
   for (const line of renderExportsSection(results)) p(line);
+  for (const line of renderReadsSection(results)) p(line);
   const profiled = ['sqlite', 'postgres'].filter((k) => ok(results.stores[k]?.profile));
   if (profiled.length) {
     p("### Where the server's time goes");
@@ -739,5 +743,46 @@ export function renderExportsSection(results) {
     p();
     break; // the packages of both stores have the same layout: one profile says it
   }
+  return L;
+}
+
+/** (i) audited reads, as lines of Markdown (also spliced on its own into BENCHMARKS.md). */
+export function renderReadsSection(results) {
+  const L = [];
+  const p = (line = '') => L.push(line);
+  const c = results.config;
+  const conc = c.readConcurrencies ?? [1, 64];
+  p('### (i) audited reads: an evidence document with and without its access record');
+  p();
+  p(
+    `The real server (\`cairn serve\`, fresh store, the shipped policy pack) holds one ${fmtInt(4096)}-byte evidence document. Closed-loop keep-alive clients in the bench process GET \`/api/v1/evidence/{digest}\` (${conc.join(' and ')} clients; ${fmtMs((c.readWarmMs ?? 500) / 1000, 1)} s warm-up, ${fmtMs((c.readMeasureMs ?? 3000) / 1000, 1)} s measured; only 200 responses inside the window count). ` +
+      '**on**: the pack records `evidence_documents`, so each read appends an `access.read` entry and its response waits for that group commit. **off**: the same pack with `audit.record_reads: []`, activated through the governed proposal and approval, on the same server. ' +
+      `The two modes alternate, ${c.readRounds ?? 3} rounds each per client count (the order reversed every other round); each figure is the median of its rounds, and the ratio is on ÷ off of those medians. ` +
+      'Every window is checked: the signed tree grew by exactly the number of 200 responses when on, and not at all when off; transactions are the server\'s `cairn_ledger_commits_total` over the window. ' +
+      'A queued record (the read answered before its entry commits) was not built: it would be near **off** in latency, and could serve a read that is never recorded.',
+  );
+  p();
+  const rows = [];
+  for (const kind of ['sqlite', 'postgres']) {
+    const r = results.stores[kind]?.reads;
+    if (!ok(r)) {
+      rows.push([STORE_NAMES[kind], '–', '–', '–', '–', '–', '–', notRun(results, 'reads') && !r ? 'not run (BENCH_SECTIONS)' : notMeasured(results.stores[kind], r)]);
+      continue;
+    }
+    for (const s of r.summary) {
+      const other = r.modes.filter((m) => m.concurrency === s.concurrency).map((m) => m.cpu?.other ?? 0);
+      rows.push([
+        STORE_NAMES[kind],
+        fmtInt(s.concurrency),
+        `${fmtInt(s.on.readsPerSec)} / ${fmtInt(s.off.readsPerSec)} = **${fmtRatio(s.throughputRatio)}**`,
+        `${fmtMs(s.on.p50, 2)} / ${fmtMs(s.off.p50, 2)} (+${fmtMs(s.on.p50 - s.off.p50, 2)})`,
+        `${fmtMs(s.on.p99, 2)} / ${fmtMs(s.off.p99, 2)} (+${fmtMs(s.on.p99 - s.off.p99, 2)})`,
+        fmtMs(s.readsPerTransaction, 1),
+        `${s.logMatches ? 'log grew by the reads served when on, by 0 when off' : '**log growth did not match the reads**'}; unrelated load ≤ ${Math.max(...other)} cores`,
+      ]);
+    }
+  }
+  p(table(['Store', 'clients', 'reads/s on / off = ratio', 'p50 ms on / off (added)', 'p99 ms on / off (added)', 'reads per transaction (on)', 'checked'], rows));
+  p();
   return L;
 }

@@ -12,7 +12,8 @@
 //       same server, and `ingestOpenLineage` in-process;
 //   (g) rollback latency: deploy v2, roll back to v1, through the registry and deployment modules;
 //   (h) compliance packages: export of 10k and 100k entries (time, peak memory of the exporting
-//       process) and verifyPackage's throughput against raw SHA-256 of the same bytes.
+//       process) and verifyPackage's throughput against raw SHA-256 of the same bytes;
+//   (i) audited reads: an evidence-document GET over HTTP with its access record and without.
 // Writes bench/out/results.json and BENCHMARKS.md. See BENCHMARKS.md for the method.
 //
 // Environment:
@@ -21,7 +22,7 @@
 //   BENCH_STORES=sqlite,postgres  which stores to measure (skipping one is stated in the report)
 //   BENCH_PROFILE=0               skip the extra CPU-profiled passes: the server after (c), the verifier in (h)
 //   BENCH_NO_REPORT=1             do not rewrite BENCHMARKS.md (results.json is still written)
-//   BENCH_SECTIONS=trace,openlineage   only these sections (appends,http,profile,proofs,trace,openlineage,rollback,exports;
+//   BENCH_SECTIONS=trace,openlineage   only these sections (appends,http,profile,proofs,trace,openlineage,rollback,exports,reads;
 //                                 for working on one; the report marks the others as not run)
 //   BENCH_SPLICE=1                with BENCH_SECTIONS (and BENCH_STORES): measure only those and put them
 //                                 into the existing bench/out/results.json in place of the earlier ones,
@@ -37,6 +38,7 @@ import { printProfile, summarizeProfile } from './profile.mjs';
 import { runTraceBench } from './lineage-bench.mjs';
 import { runOpenLineageBench } from './openlineage-bench.mjs';
 import { runExportBench } from './export-bench.mjs';
+import { runReadBench } from './read-bench.mjs';
 import { runProofBench } from './proof-bench.mjs';
 import { runRollbackBench } from './rollback-bench.mjs';
 import { renderMarkdown, evaluateTargets, printSummary } from './report.mjs';
@@ -46,7 +48,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const DATABASE_URL = process.env.CAIRN_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const STORES = (process.env.BENCH_STORES || 'sqlite,postgres').split(',').map((s) => s.trim()).filter(Boolean);
 const PROFILE = process.env.BENCH_PROFILE !== '0';
-const SECTIONS = new Set((process.env.BENCH_SECTIONS || 'appends,http,profile,proofs,trace,openlineage,rollback,exports').split(',').map((s) => s.trim()).filter(Boolean));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS || 'appends,http,profile,proofs,trace,openlineage,rollback,exports,reads').split(',').map((s) => s.trim()).filter(Boolean));
 const OUT_DIR = path.join(ROOT, 'bench', 'out');
 
 const CONFIG = {
@@ -80,6 +82,11 @@ const CONFIG = {
   exportSizes: QUICK ? [2000, 20_000] : [10_000, 100_000],
   exportBatch: 5000,
   exportRounds: 3,
+  // (i) audited reads: evidence GETs with the access record on and off, alternated readRounds times.
+  readConcurrencies: [1, 64],
+  readRounds: 3,
+  readWarmMs: 500,
+  readMeasureMs: QUICK ? 1500 : 3000,
   // A shared machine: before each section wait (bounded) for unrelated load to drop below this.
   quietThresholdCores: 0.3,
   quietMaxWaitMs: QUICK ? 5000 : 30_000,
@@ -393,6 +400,14 @@ async function benchStore(kind) {
       await release(place);
     }
   });
+  if (SECTIONS.has('reads')) await section(result, 'reads', `(i) audited reads: evidence GETs with and without the access record, ${CONFIG.readConcurrencies.join(' / ')} clients`, async () => {
+    const place = await openFresh(kind, 'reads');
+    try {
+      return await runReadBench({ janitor, ...place, concurrencies: CONFIG.readConcurrencies, rounds: CONFIG.readRounds, warmMs: CONFIG.readWarmMs, measureMs: CONFIG.readMeasureMs, log, noise: NOISE });
+    } finally {
+      await release(place);
+    }
+  });
   return result;
 }
 
@@ -505,7 +520,7 @@ function spliceInto(fresh) {
   base.openRetries = [...(base.openRetries ?? []), ...(fresh.openRetries ?? [])];
   base.targets = evaluateTargets(base);
   // Failures: those of the merged result, recomputed.
-  const titles = { appends: '(a)/(b) appends', http: '(c) HTTP', profile: '(c′) profile', proofs: '(d) proofs', trace: '(e) traces', openlineage: '(f) OpenLineage', rollback: '(g) rollback', exports: '(h) exports' };
+  const titles = { appends: '(a)/(b) appends', http: '(c) HTTP', profile: '(c′) profile', proofs: '(d) proofs', trace: '(e) traces', openlineage: '(f) OpenLineage', rollback: '(g) rollback', exports: '(h) exports', reads: '(i) audited reads' };
   base.errors = [];
   for (const [kind, res] of Object.entries(base.stores)) {
     for (const [key, title] of Object.entries(titles)) {

@@ -22,6 +22,8 @@ export type { OidcConfig, OidcVerifierOptions } from './auth/oidc.js';
 export { ROLES, PERMISSIONS, GRANTS } from './auth/permissions.js';
 export type { Role, Permission } from './auth/permissions.js';
 export { PolicyRegistry } from './governance/policy-registry.js';
+export { AccessLog, ACCESS_READ } from './access/access-log.js';
+export type { ReadRecord } from './access/access-log.js';
 export { BreakGlass } from './governance/break-glass.js';
 export { buildApp } from './http/app.js';
 export type { App, AppOptions } from './http/app.js';

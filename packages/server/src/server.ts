@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
+import { AccessLog } from './access/access-log.js';
 import { Alerts } from './alerts/alerts.js';
 import { ConfigurationError } from './errors/configuration-error.js';
 import { Deployments } from './deployments/deployments.js';
@@ -79,7 +80,8 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const registry = new Registry(store, ledger, policies, runs, principals);
     const deployments = new Deployments(store, ledger, policies, config.admission ?? (config.admissionConfigFile ? readAdmissionConfig(config.admissionConfigFile) : {}), { now: config.now });
     const exports = new Exports(store, ledger);
-    const services: Services = { store, ledger, principals, tokens, policies, breakGlass, alerts, authenticator, datasets, runs, registry, deployments, exports };
+    const accessLog = new AccessLog(ledger, policies);
+    const services: Services = { store, ledger, principals, tokens, policies, breakGlass, alerts, authenticator, datasets, runs, registry, deployments, exports, accessLog };
 
     const policyFile = config.policyFile ?? examplePolicyPath();
     await asConfiguration(() => policies.bootstrap(readConfigFile(policyFile), path.basename(policyFile)));

@@ -1,3 +1,4 @@
+import type { AccessLog } from './access/access-log.js';
 import type { Alerts } from './alerts/alerts.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Principals } from './auth/principals.js';
@@ -27,4 +28,5 @@ export interface Services {
   readonly registry: Registry;
   readonly deployments: Deployments;
   readonly exports: Exports;
+  readonly accessLog: AccessLog;
 }

@@ -60,6 +60,7 @@ export const ERROR_CATALOG = {
   log_empty: { status: 404, meaning: 'The log has no entries yet, so there is nothing to prove.' },
   store_inconsistent: { status: 500, meaning: 'The store contradicts itself (a missing row or node); run `cairn log verify`.' },
   unavailable: { status: 503, meaning: "A dependency cannot be reached (the store, or the identity provider's key set with no usable cached keys); nothing was written. Retry later." },
+  access_not_recorded: { status: 503, meaning: 'The read is one the policy pack audits, and its access record could not be written, so nothing was served (fail closed). Retry later.' },
   internal: { status: 500, meaning: 'An unexpected server error; nothing was written. The server log has the details.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FailureLimiter } from '../auth/failure-limiter.js';
 import type { Services } from '../services.js';
+import { installAccessLog } from './audited-read.js';
 import { installAuth } from './authenticate.js';
 import { installErrorHandling } from './error-handler.js';
 import { installMetrics } from './metrics.js';
@@ -61,6 +62,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   installErrorHandling(fastify);
   const authFailures = installAuth(fastify, options.services.authenticator);
   const metrics = installMetrics(fastify, options.services, authFailures);
+  installAccessLog(fastify, options.services.accessLog);
 
   await fastify.register(swagger, {
     openapi: {

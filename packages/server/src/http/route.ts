@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
 import type { Permission } from '../auth/permissions.js';
+import { auditedHandler, type AuditedRead } from './audited-read.js';
+import { ErrorBody } from './schemas.js';
 
 /**
  * A route and the one permission it needs. Routes are registered only through `addRoute`, so a
@@ -13,6 +15,8 @@ export interface RouteDefinition {
   readonly schema: FastifySchema;
   /** Largest body this route accepts, if not the server's default (e.g. large manifests). */
   readonly bodyLimit?: number;
+  /** The sensitive read this route serves, recorded in the ledger before the response is sent. */
+  readonly audit?: AuditedRead;
   readonly handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
@@ -24,12 +28,14 @@ declare module 'fastify' {
 
 export function addRoute(app: FastifyInstance, route: RouteDefinition): void {
   const security = route.permission === 'public' ? [] : [{ bearer: [] }];
+  // An audited read can also be refused because its record could not be written.
+  const schema = route.audit ? { ...route.schema, response: { ...(route.schema.response as object | undefined), 503: ErrorBody } } : route.schema;
   app.route({
     method: route.method,
     url: route.url,
     config: { permission: route.permission },
-    schema: { summary: route.summary, security, ...route.schema, ...(route.permission === 'public' ? {} : { 'x-permission': route.permission }) },
-    handler: route.handler,
+    schema: { summary: route.summary, security, ...schema, ...(route.permission === 'public' ? {} : { 'x-permission': route.permission }), ...(route.audit ? { 'x-audited-read': route.audit.read } : {}) },
+    handler: route.audit ? auditedHandler(`${route.method} ${route.url}`, route.audit, route.handler) : route.handler,
     ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
   });
 }

@@ -7,7 +7,7 @@ export { PolicyError, formatIssue } from './issues.js';
 export type { PolicyIssue } from './issues.js';
 export { POLICY_PACK_SCHEMA, POLICY_PACK_SCHEMA_ID } from './schema.js';
 export { examplePolicyPath } from './example.js';
-export { BREAK_GLASS_CEILING_MINUTES } from './pack.js';
+export { BREAK_GLASS_CEILING_MINUTES, READ_KINDS } from './pack.js';
 export type {
   PolicyPack,
   Zone,
@@ -27,6 +27,8 @@ export type {
   TrainingRules,
   WaiverRules,
   TokenRules,
+  AuditRules,
+  ReadKind,
 } from './pack.js';
 export { dataClassesOf, zonesOf } from './names.js';
 

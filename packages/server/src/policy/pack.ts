@@ -128,11 +128,21 @@ export interface PolicyPack {
   readonly waivers?: WaiverRules;
   /** Optional: API token lifetimes (default 12 hours, at most 90 days). */
   readonly tokens?: TokenRules;
+  /** Optional: which reads of sensitive material the ledger records (default: all of READ_KINDS). */
+  readonly audit?: AuditRules;
 }
 
 export interface TokenRules {
   readonly default_hours: number;
   readonly max_days: number;
+}
+
+/** The reads of sensitive material that can be recorded, one per kind of material (docs/policy.md). */
+export const READ_KINDS = ['evidence_documents', 'dataset_manifests', 'exclusion_lists', 'run_provenance', 'export_downloads', 'export_listings'] as const;
+export type ReadKind = (typeof READ_KINDS)[number];
+
+export interface AuditRules {
+  readonly record_reads: readonly ReadKind[];
 }
 
 export interface WaiverRules {

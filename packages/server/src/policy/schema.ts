@@ -1,5 +1,6 @@
 import { ROLES } from '../auth/permissions.js';
 import { deepFreeze } from './freeze.js';
+import { READ_KINDS } from './pack.js';
 
 /**
  * The JSON Schema (draft 2020-12) of a policy pack, version 1: the single source. The published
@@ -224,6 +225,14 @@ const tokens = strictObject(
   'API token lifetimes. Optional; without it, tokens live 12 hours unless asked for longer, and 90 days at most.',
 );
 
+const audit = strictObject(
+  ['record_reads'],
+  {
+    record_reads: list({ enum: [...READ_KINDS] }, 'The reads the ledger records (who, what, when), each before its response is sent; [] records none.'),
+  },
+  'The audit trail of data access. Optional; without it, every kind of sensitive read is recorded.',
+);
+
 export const POLICY_PACK_SCHEMA: { readonly $id: string; readonly [keyword: string]: unknown } = deepFreeze({
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: POLICY_PACK_SCHEMA_ID,
@@ -240,6 +249,7 @@ export const POLICY_PACK_SCHEMA: { readonly $id: string; readonly [keyword: stri
     training,
     waivers,
     tokens,
+    audit,
   }),
   $defs: {
     name: { type: 'string', pattern: NAME_PATTERN, maxLength: 63 },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dataClassesOf, zonesOf } from '../../src/policy/index.js';
+import { dataClassesOf, READ_KINDS, zonesOf } from '../../src/policy/index.js';
 import { examplePolicy, exampleSource } from './fixtures.js';
 
 const REGULATED = ['hipaa-ai', 'pci-ai', 'regulated-ai-eu', 'regulated-ai-us'];
@@ -54,5 +54,9 @@ describe('the shipped example pack', () => {
   it('is commented for its readers', () => {
     const comments = exampleSource().split('\n').filter((line) => line.includes('#')).length;
     assert.ok(comments > 40, `${comments} commented lines`);
+  });
+
+  it('records every kind of sensitive read', () => {
+    assert.deepEqual(examplePolicy().pack.audit?.record_reads, [...READ_KINDS]);
   });
 });

@@ -71,6 +71,15 @@ describe('an invalid policy pack', () => {
     assert.equal(issues[0]!.message, 'must be a whole number (found "thirty")');
   });
 
+  it('takes an audit section naming known read kinds only, each once', () => {
+    assert.deepEqual(loadPolicy(`${MINI}audit:\n  record_reads: [evidence_documents, run_provenance]\n`).pack.audit, { record_reads: ['evidence_documents', 'run_provenance'] });
+    assert.deepEqual(loadPolicy(`${MINI}audit:\n  record_reads: []\n`).pack.audit, { record_reads: [] });
+    const unknown = issuesOf(`${MINI}audit:\n  record_reads: [evidence_documents, everything]\n`);
+    assert.equal(unknown[0]!.path, '/audit/record_reads/1');
+    assert.equal(issuesOf(`${MINI}audit:\n  record_reads: [run_provenance, run_provenance]\n`)[0]!.path, '/audit/record_reads/1', 'the repeated one');
+    assert.equal(issuesOf(`${MINI}audit: {}\n`)[0]!.path, '/audit/record_reads', 'a section must say what it records');
+  });
+
   it('says why yes is not a boolean', () => {
     const issues = issuesOf(edit(MINI, 'redacted_logs: false', 'redacted_logs: no'));
     assert.equal(issues[0]!.path, '/zones/open/controls/redacted_logs');

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { ExportRecord } from '../../exports/exporter.js';
 import type { Services } from '../../services.js';
 import { actorOf } from '../../auth/principal.js';
 import { principalOf } from '../authenticate.js';
@@ -64,6 +65,7 @@ export function exportRoutes(app: FastifyInstance, { exports }: Services): void 
     permission: 'export:read',
     summary: 'Past exports, newest first: who asked, for which scope, why, and the package digest',
     schema: { querystring: ListQuery, response: { 200: Type.Object({ exports: Type.Array(ExportRecordSchema) }), ...authErrors } },
+    audit: { read: 'export_listings', objects: (_, result) => (result as { exports: ExportRecord[] }).exports.map((e) => `export:${e.id}`) },
     handler: async (request) => ({ exports: await exports.list((request.query as Static<typeof ListQuery>).limit) }),
   });
 
@@ -73,6 +75,7 @@ export function exportRoutes(app: FastifyInstance, { exports }: Services): void 
     permission: 'export:read',
     summary: 'One export and its state; `sha256` once the package was delivered in full',
     schema: { params: IdParams, response: { 200: ExportRecordSchema, ...authErrors, 404: ErrorBody } },
+    audit: { read: 'export_downloads', objects: (request) => [`export:${(request.params as Static<typeof IdParams>).id}`] },
     handler: async (request) => exports.get((request.params as Static<typeof IdParams>).id),
   });
 }

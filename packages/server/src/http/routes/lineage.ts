@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../auth/principal.js';
+import type { DatasetVersion } from '../../lineage/datasets.js';
 import { trace } from '../../lineage/trace.js';
 import { lineageKpis } from '../../lineage/kpis.js';
 import { GIT_COMMIT_PATTERN } from '../../lineage/run-input.js';
@@ -97,6 +98,9 @@ const RunParams = Type.Object({ id: Type.String({ pattern: '^run_[A-Za-z0-9_-]{1
 const TraceParams = Type.Object({ kind: Type.Union([Type.Literal('dataset'), Type.Literal('run'), Type.Literal('artifact'), Type.Literal('model-version'), Type.Literal('deployment')]), id: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 const TraceQuery = Type.Object({ depth: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })) }, { additionalProperties: false });
 
+/** The dataset versions whose exclusion lists a response carries. */
+const withExclusions = (versions: readonly DatasetVersion[]) => versions.filter((v) => (v.derivedFrom?.exclusions?.length ?? 0) > 0).map((v) => `dataset:${v.digest}`);
+
 export function lineageRoutes(app: FastifyInstance, services: Services): void {
   const { datasets, runs, store, tokens } = services;
 
@@ -123,6 +127,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
     permission: 'lineage:read',
     summary: 'Dataset versions, newest first',
     schema: { querystring: ListQuery, response: { 200: Type.Object({ datasets: Type.Array(DatasetSchema) }), ...authErrors } },
+    audit: { read: 'exclusion_lists', objects: (_, result) => withExclusions((result as { datasets: DatasetVersion[] }).datasets) },
     handler: async (request) => ({ datasets: await datasets.list(request.query as Static<typeof ListQuery>) }),
   });
 
@@ -132,6 +137,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
     permission: 'lineage:read',
     summary: 'One dataset version: metadata, state, classes, derivation, declassifications',
     schema: { params: DigestParams, response: { 200: DatasetSchema, ...authErrors, 404: ErrorBody } },
+    audit: { read: 'exclusion_lists', objects: (_, result) => withExclusions([result as DatasetVersion]) },
     handler: async (request) => datasets.get((request.params as Static<typeof DigestParams>).digest),
   });
 
@@ -141,7 +147,12 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
     permission: 'lineage:read',
     summary: 'The canonical manifest (RFC 8785) whose SHA-256 is the digest',
     schema: { params: DigestParams, response: { ...authErrors, 404: ErrorBody } },
-    handler: async (request, reply) => reply.type('application/json').send(await datasets.manifest((request.params as Static<typeof DigestParams>).digest)),
+    audit: { read: 'dataset_manifests', objects: (request) => [`dataset:${(request.params as Static<typeof DigestParams>).digest}`] },
+    handler: async (request, reply) => {
+      const manifest = await datasets.manifest((request.params as Static<typeof DigestParams>).digest);
+      reply.type('application/json');
+      return manifest;
+    },
   });
 
   addRoute(app, {
@@ -228,6 +239,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
     permission: 'lineage:read',
     summary: "The run's lineage bundle: in-toto Statement v1 with SLSA Provenance v1, in a DSSE envelope signed by the log key",
     schema: { params: RunParams, response: { 200: Type.Object({ payloadType: Type.String(), payload: Type.String(), signatures: Type.Array(Type.Object({ keyid: Type.Optional(Type.String()), sig: Type.String() })) }), ...authErrors, 404: ErrorBody, 409: ErrorBody } },
+    audit: { read: 'run_provenance', objects: (request) => [`run:${(request.params as Static<typeof RunParams>).id}`] },
     handler: async (request) => runs.provenance((request.params as Static<typeof RunParams>).id),
   });
 

@@ -116,9 +116,11 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
     permission: 'lineage:read',
     summary: 'An evidence document by its SHA-256',
     schema: { params: DigestParams, response: { ...errors } },
+    audit: { read: 'evidence_documents', objects: (request) => [`evidence:${(request.params as Static<typeof DigestParams>).digest}`] },
     handler: async (request, reply) => {
       const doc = await registry.evidenceDocument((request.params as Static<typeof DigestParams>).digest);
-      return reply.type(doc.mediaType).send(Buffer.from(doc.content));
+      reply.type(doc.mediaType);
+      return Buffer.from(doc.content);
     },
   });
 
