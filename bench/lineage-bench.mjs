@@ -4,7 +4,7 @@
 import { trace } from '../packages/server/dist/src/lineage/trace.js';
 import { request, startCairn } from './http-bench.mjs';
 import { countStatements, CpuMeter, retryOpen, summarize } from './lib.mjs';
-import { buildFactory, planFactory, shapeCheck } from './lineage-factory.mjs';
+import { buildFactory, labPolicyFile, planFactory, shapeCheck } from './lineage-factory.mjs';
 
 export const TRACE_DEPTH = 25;
 const KINDS = ['dataset', 'run', 'artifact'];
@@ -206,7 +206,8 @@ async function checkLedgerIndexes(ledger, model, traces, limit) {
  */
 export async function runTraceBench({ server, janitor, dataDir, databaseUrl, schema, factory, samples, httpSamples, log, noise }) {
   const out = { config: factory, depth: TRACE_DEPTH };
-  const cairn = await retryOpen('openCairn', () => server.openCairn({ dataDir, databaseUrl, databaseSchema: schema, host: '127.0.0.1', port: 0, checkpointIntervalMs: 3_600_000, bodyLimit: 1 << 20, logLevel: 'silent' }), { log });
+  const policyFile = labPolicyFile(dataDir);
+  const cairn = await retryOpen('openCairn', () => server.openCairn({ dataDir, databaseUrl, databaseSchema: schema, host: '127.0.0.1', port: 0, checkpointIntervalMs: 3_600_000, bodyLimit: 1 << 20, logLevel: 'silent', policyFile }), { log });
   let model;
   try {
     const plan = planFactory(factory);

@@ -19,11 +19,16 @@
 //  3. The bench then checks the two halves have the same shape (columns, JSON keys, entry bodies)
 //     and keeps its own model of the graph, against which every trace answer is checked.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { sql } from 'kysely';
+import YAML from 'yaml';
+import { examplePolicyPath } from '../packages/server/dist/src/policy/index.js';
 import * as verify from '../packages/verify/dist/src/index.js';
 import { evaluateCertification, evaluateRunInputs } from '../packages/server/dist/src/lineage/dataset-rules.js';
 import { checkManifest } from '../packages/server/dist/src/lineage/manifest-check.js';
 import { provenanceStatement, signEnvelope } from '../packages/server/dist/src/lineage/provenance.js';
+import { normaliseRunInput } from '../packages/server/dist/src/lineage/run-input.js';
 import { missingLineage } from '../packages/server/dist/src/lineage/runs.js';
 import { entryInput } from './workload.mjs';
 
@@ -46,6 +51,33 @@ const DOMAINS = [
   { name: 'internal-docs', classes: ['internal'], owner: 'knowledge-mgmt', source: 'confluence', legalBasis: undefined, retention: 'internal-5y' },
   { name: 'market-filings', classes: ['public'], owner: 'research', source: 'edgar', legalBasis: undefined, retention: 'public-10y' },
 ];
+/** The zone every run of the factory trains in: a lab the bench's pack lets every data class use. */
+export const LAB_ZONE = 'research-lab';
+
+/**
+ * The shipped example pack plus one zone, research-lab, that every data class may be placed in
+ * and that has every control a class can ask for: the factory mixes ePHI, personal data and public
+ * reference data in one run, which no zone of the example pack allows. Written to `dir`; returns
+ * the file, to open Cairn with (`policyFile`).
+ */
+export function labPolicyFile(dir) {
+  const pack = YAML.parse(fs.readFileSync(examplePolicyPath(), 'utf8'));
+  pack.name = 'bench-research-lab';
+  pack.zones[LAB_ZONE] = {
+    description: 'Segmented research enclave for the lineage benchmark: every class may be processed here.',
+    region: 'bench',
+    ingress: 'private',
+    egress: { default: 'deny', allow: ['model-registry.internal'] },
+    controls: { audit_logging: true, redacted_logs: true, network_segmentation: true, encrypted_volumes: true, external_llm_calls: false },
+    workload_requirements: { signed_images: true, encrypted_volumes: true, runtime_identity: true },
+  };
+  for (const cls of Object.values(pack.data_classes)) cls.allowed_zones.push(LAB_ZONE);
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'bench-lab-pack.yaml');
+  fs.writeFileSync(file, YAML.stringify(pack));
+  return file;
+}
+
 const STAGES = ['raw', 'deduplicated', 'pseudonymised', 'cleaned', 'joined', 'features', 'filtered', 'balanced', 'tokenised', 'split-train', 'augmented', 'final'];
 const REFERENCES = ['icd10-codes', 'snomed-ct', 'mcc-codes', 'country-iso3166', 'fx-rates', 'sanctions-lists', 'loinc', 'atc-drug-codes'];
 
@@ -138,15 +170,17 @@ export function planFactory({ chains, chainLength, runsPerChain, references, see
         inputs,
         failed,
         outputs,
-        spec: {
+        // As runs.start records it (repository as a URI, image as oci://…): the module's own normaliser.
+        spec: normaliseRunInput({
           name: `${domain.name}-model-${String(c).padStart(4, '0')}`,
           inputs: inputs.map((d) => d.digest),
+          zone: LAB_ZONE,
           code: { repository: `git@git.internal:ml/${domain.name}.git`, commit: hex(`code-${c}-${k}`).slice(0, 40) },
           image: { digest: sha256(`image-${k % 7}`), name: `registry.internal/ml/trainer:2026.${1 + (k % 7)}` },
           environment: { accelerator: pick(['NVIDIA H100 80GB HBM3', 'NVIDIA A100-SXM4-80GB', 'NVIDIA L40S']), driverVersion: '550.90.07', cudaVersion: '12.4', ...(rand() < 0.9 ? { lockfileSha256: hex(`lock-${c}-${k}`) } : {}) },
           parameters: { epochs: 3 + (k % 20), learningRate: 0.0001 * (1 + (k % 5)), batchSize: 32 << k % 4, seed: k },
           ...(rand() < 0.8 ? { evaluator: 'eval-harness@v4' } : {}),
-        },
+        }),
         completion: {
           status: failed ? 'failed' : 'completed',
           outputs,
@@ -346,7 +380,7 @@ export async function buildFactory({ cairn, plan, total, batch, log }) {
     signMs += performance.now() - s0;
     for (const run of startsHere) {
       run.id = `run_${crypto.randomBytes(9).toString('base64url')}`;
-      run.decision = evaluateRunInputs(policy, run.inputs.map((d) => ({ digest: d.digest, state: 'certified' })));
+      run.decision = evaluateRunInputs(policy, run.inputs.map((d) => ({ digest: d.digest, state: 'certified', dataClasses: d.dataClasses })), run.spec.zone);
     }
 
     // The requests of this transaction, in slices so that lineage entries sit among the filler.
@@ -482,6 +516,7 @@ export async function buildFactory({ cairn, plan, total, batch, log }) {
             id: run.id,
             name: run.spec.name,
             inputs: [...run.spec.inputs],
+            zone: run.spec.zone,
             code: run.spec.code ?? null,
             image: run.spec.image ?? null,
             environment: run.spec.environment ?? null,
@@ -500,6 +535,7 @@ export async function buildFactory({ cairn, plan, total, batch, log }) {
               id: run.id,
               name: run.spec.name,
               inputs: run.inputs.map((d) => ({ digest: d.digest, name: d.name, state: 'certified', dataClasses: d.dataClasses })),
+              zone: run.spec.zone,
               code: run.spec.code,
               image: run.spec.image,
               environment: run.spec.environment,
