@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Installed as `cairn`: present before the build, so npm links it at install time.
+import "../dist/src/bin.js";
