@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { CompactRange, canonicalBytes, fromHex, leafHash, verifyCheckpoint, verifyInclusion } from '@cairn/verify';
+import { CompactRange, canonicalBytes, formatVerifierKey, fromHex, leafHash, verifyCheckpoint, verifyInclusion } from '@cairn/verify';
 import { appendEntries } from './helpers/append-load.js';
 import { readLog, signCheckpoint } from './helpers/log-reader.js';
 import { describeRun, runCli, type CliResult } from './helpers/run-cli.js';
@@ -254,6 +255,21 @@ describe('cairn log verify --data on a tampered store', () => {
     assert.equal(report.treeSize, size);
     assert.equal(report.entriesChecked, size);
     assert.ok(report.checkpointsChecked >= signed.length + 1, `only ${report.checkpointsChecked} checkpoints audited`);
+  });
+
+  test('--key: the right key passes; another log\'s key fails (exit 1); a malformed key is a usage error (exit 2)', async () => {
+    const audit = (key: string) => runCli(['--json', '--key', key, 'log', 'verify', '--data', pristine], { env: { CAIRN_CONFIG_DIR: scratch.dir() } });
+    const { report } = await auditAfter(() => {});
+    const right = await audit(report.verifierKey);
+    assert.equal(right.code, 0, describeRun(['log', 'verify', '--key'], right));
+    const [name] = String(report.verifierKey).split('+');
+    const other = formatVerifierKey(name!, crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32));
+    const wrong = await audit(other);
+    assert.equal(wrong.code, 1, describeRun(['log', 'verify', '--key', other], wrong));
+    assert.equal(wrong.json().problem.check, 'key');
+    const garbage = await audit('not-a-key');
+    assert.equal(garbage.code, 2, describeRun(['log', 'verify', '--key', 'not-a-key'], garbage));
+    assert.match(garbage.stdout + garbage.stderr, /--key/);
   });
 
   test('(a) one flipped byte in a leaf', async () => {

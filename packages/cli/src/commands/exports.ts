@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ExportRecord, ExportScope } from '@cairn/sdk';
-import { parseVerifierKey, verifyPackage } from '@cairn/verify';
+import { verifyPackage } from '@cairn/verify';
+import { pinnedKey } from '../key-option.js';
 import { run } from '../action.js';
 import { connect } from '../connection.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -69,13 +70,7 @@ Examples:
     .action(
       run(program, async (g, o: ExportOptions) => {
         const scope = scopeOf(o);
-        if (g.key !== undefined) {
-          try {
-            parseVerifierKey(g.key);
-          } catch (err) {
-            throw new CliError(EXIT.usage, `--key: ${(err as Error).message}`, 'invalid_key');
-          }
-        }
+        pinnedKey(g);
         const checkpoint = o.checkpoint;
         const bar = progressBar(`export ${o.output}`, o.progress && !g.json, 'KiB');
         try {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { AuditReport } from '@cairn/server';
 import { toHex } from '@cairn/verify';
 import { run } from '../action.js';
+import { pinnedKey } from '../key-option.js';
 import { connect } from '../connection.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { emit } from '../output.js';
@@ -89,24 +90,25 @@ export function logCommand(program: Command): void {
     .option('--data <dir>', 'data directory of an embedded store to audit offline')
     .option('--database-url <url>', 'PostgreSQL store to audit offline')
     .option('--database-schema <name>', 'PostgreSQL schema of the store')
-    .option('--key <verifierKey>', 'expected log verifier key (default: the key pinned in the store, or trusted on first use)')
     .addHelpText(
       'after',
       `
-Offline (--data or --database-url) recomputes every leaf and node from the stored bytes and
+With the global --key (the log's verifier key, known out of band), the store or server must be
+signed with exactly that key. Offline (--data or --database-url) recomputes every leaf and node from the stored bytes and
 checks every signed checkpoint against the tree and its predecessor. Remote (--url, or no
 store option) downloads every entry through the API, recomputes the root of the latest signed
 checkpoint, and checks it is consistent with the checkpoint trusted last time (kept under
 ~/.config/cairn/trust); a server that forked is refused. Exit 0 only if everything verifies.`,
     )
     .action(
-      run(program, async (g, options: { data?: string; databaseUrl?: string; databaseSchema?: string; key?: string }) => {
+      run(program, async (g, options: { data?: string; databaseUrl?: string; databaseSchema?: string }) => {
+        const key = pinnedKey(g);
         const bar = progressBar('verifying', !g.json);
         if (options.data || options.databaseUrl) {
           const { Store, auditStore } = await import('@cairn/server');
           const store = await Store.open({ dataDir: options.data, databaseUrl: options.databaseUrl, schema: options.databaseSchema, readOnly: true });
           try {
-            const report = await auditStore(store, { verifierKey: options.key, onProgress: (d, t) => bar.update(d, t) });
+            const report = await auditStore(store, { verifierKey: key, onProgress: (d, t) => bar.update(d, t) });
             bar.stop();
             emit(g, { source: store.description, ...report }, () => describeAudit(store.description, report));
             if (!report.ok) process.exitCode = EXIT.verificationFailed;
@@ -115,7 +117,7 @@ checkpoint, and checks it is consistent with the checkpoint trusted last time (k
           }
           return;
         }
-        const report = await auditRemote(connect({ ...g, key: options.key ?? g.key }), (d, t) => bar.update(d, t));
+        const report = await auditRemote(connect(g), (d, t) => bar.update(d, t));
         bar.stop();
         emit(g, report, () =>
           [
