@@ -53,6 +53,7 @@ export const ERROR_CATALOG = {
   route_not_found: { status: 404, meaning: 'No such route.' },
   entry_not_found: { status: 404, meaning: 'No ledger entry has this index.' },
   kind_reserved: { status: 422, meaning: 'Applications may append only `custom.*` kinds; other kinds are written by Cairn’s own modules.' },
+  number_not_exact: { status: 422, meaning: 'A number in the body cannot be stored exactly (I-JSON, RFC 7493 §2.2): beyond the precision or range of an IEEE 754 double (`9223372036854775808`, `1e-400`, `1e400`), or `-0`. Canonical JSON would store another value, so nothing was written; `details.numbers` lists them. Send such values as strings.' },
   entry_invalid: { status: 422, meaning: 'The entry cannot be canonicalised (RFC 8785): e.g. a string with a lone surrogate.' },
   index_out_of_range: { status: 422, meaning: 'The index is not below the tree size asked for.' },
   tree_size_not_signed: { status: 422, meaning: 'No signed checkpoint has this tree size; proofs are only served against signed sizes.' },

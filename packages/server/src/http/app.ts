@@ -5,6 +5,8 @@ import type { Services } from '../services.js';
 import { installAccessLog } from './audited-read.js';
 import { installAuth } from './authenticate.js';
 import { installErrorHandling } from './error-handler.js';
+import { inexactNumbers } from './exact-numbers.js';
+import { CairnError } from '../errors/catalog.js';
 import { installMetrics } from './metrics.js';
 import { breakGlassRoutes } from './routes/break-glass.js';
 import { deploymentRoutes } from './routes/deployments.js';
@@ -58,6 +60,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   fastify.setValidatorCompiler(validatorCompiler());
   fastify.removeContentTypeParser('text/plain'); // the API speaks JSON only: anything else is 415
+  // Fastify's own JSON parser (prototype-poisoning checks and all), after the I-JSON number check.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const inexact = inexactNumbers(body as string);
+    if (inexact.length > 0) {
+      done(new CairnError('number_not_exact', `${inexact.map((t) => JSON.stringify(t)).join(', ')} cannot be stored exactly: Cairn keeps numbers as IEEE 754 doubles in canonical JSON (RFC 8785, I-JSON RFC 7493), so this value would be altered; send it as a string`, { details: { numbers: inexact } }), undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
   fastify.addSchema(ErrorBody);
   installErrorHandling(fastify);
   const authFailures = installAuth(fastify, options.services.authenticator);
