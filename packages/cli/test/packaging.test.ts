@@ -27,7 +27,9 @@ describe('packaging', () => {
     const packs = JSON.parse(r.stdout) as { name: string; files: { path: string }[] }[];
     const files = (name: string) => packs.find((p) => p.name === name)!.files.map((f) => f.path);
     for (const name of ['@cairn/verify', '@cairn/server', '@cairn/sdk', '@cairn/cli']) assert.ok(files(name).includes('README.md'), `${name} ships its README`);
-    for (const asset of fs.readdirSync(path.join(ROOT, 'packages/server/assets'))) assert.ok(files('@cairn/server').includes(`assets/${asset}`), `@cairn/server ships assets/${asset}`);
+    const assets = (fs.readdirSync(path.join(ROOT, 'packages/server/assets'), { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(ROOT, 'packages/server/assets', f)).isFile());
+    assert.ok(assets.includes('VERIFY.md') && assets.includes('openlineage/OpenLineage.json'));
+    for (const asset of assets) assert.ok(files('@cairn/server').includes(`assets/${asset}`), `@cairn/server ships assets/${asset}`);
     assert.ok(files('@cairn/server').includes('policy/example-pack.yaml'));
     assert.ok(files('@cairn/verify').includes('bin/cairn-verify.js'));
     assert.ok(files('@cairn/cli').includes('bin/cairn.js'));

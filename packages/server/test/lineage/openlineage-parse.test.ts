@@ -10,7 +10,7 @@ import { displayTime, eventKindOf, EventValidator, parseEventTime, parseNodeId, 
 import { datasetVersionId } from '../../src/lineage/openlineage/keys.js';
 import { nextState } from '../../src/lineage/openlineage/run-state.js';
 import { knownFacets } from '../../src/lineage/openlineage/schema-set.js';
-import { CORE_SCHEMA, FACET_SCHEMAS } from '../../src/lineage/openlineage/schemas/schema-data.js';
+import { openLineageSchemas } from '../../src/lineage/openlineage/schemas/schema-files.js';
 import { FIXTURES, eventFiles, fixture } from '../fixtures/openlineage/fixtures.js';
 
 function issuesOf(fn: () => unknown): { path: string; message: string }[] {
@@ -33,13 +33,14 @@ const minimal = () => ({
 });
 
 describe('OpenLineage schemas shipped with the server', () => {
-  it('schema-data.ts embeds exactly the spec files next to it (regenerate with schemas/generate.mjs)', () => {
-    const spec = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/lineage/openlineage/schemas/spec');
-    assert.deepEqual(CORE_SCHEMA, JSON.parse(fs.readFileSync(path.join(spec, 'OpenLineage.json'), 'utf8')));
+  it('reads assets/openlineage, unchanged copies of the conformance spec', () => {
+    const { core, facets } = openLineageSchemas();
+    const spec = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../../shared/conformance/openlineage/spec');
+    assert.deepEqual(core, JSON.parse(fs.readFileSync(path.join(spec, 'OpenLineage.json'), 'utf8')));
     const files = fs.readdirSync(path.join(spec, 'facets')).filter((f) => f.endsWith('.json')).sort();
-    assert.equal(FACET_SCHEMAS.length, files.length);
-    files.forEach((f, i) => assert.deepEqual(FACET_SCHEMAS[i], JSON.parse(fs.readFileSync(path.join(spec, 'facets', f), 'utf8')), f));
-    assert.equal(CORE_SCHEMA.$id, 'https://openlineage.io/spec/2-0-2/OpenLineage.json');
+    assert.equal(facets.length, files.length);
+    files.forEach((f, i) => assert.deepEqual(facets[i], JSON.parse(fs.readFileSync(path.join(spec, 'facets', f), 'utf8')), f));
+    assert.equal(core.$id, 'https://openlineage.io/spec/2-0-2/OpenLineage.json');
   });
 
   it("accepts every valid facet instance of upstream's schema tests, wherever the facet may go", () => {

@@ -1,4 +1,4 @@
-import { CORE_SCHEMA, FACET_SCHEMAS } from './schemas/schema-data.js';
+import { openLineageSchemas } from './schemas/schema-files.js';
 import type { SchemaDocument } from './schemas/schema-document.js';
 
 /** Where a facet may appear, from the core definition its schema extends. */
@@ -34,7 +34,7 @@ type Node = Record<string, unknown>;
 /** Every facet the 38 facet schemas define, at each place their base definition allows. */
 export function knownFacets(): KnownFacet[] {
   const out = new Map<string, KnownFacet>();
-  for (const doc of FACET_SCHEMAS) {
+  for (const doc of openLineageSchemas().facets) {
     const defs = doc['$defs'] as Record<string, Node>;
     for (const [key, property] of Object.entries(doc['properties'] as Record<string, Node>)) {
       // The property is a `$ref`, or an `anyOf` of variants (`lineage`: a dataset or a job facet).
@@ -74,7 +74,7 @@ export function knownFacets(): KnownFacet[] {
  *    `producer`, and every facet's `_producer`/`_schemaURL` as URIs) are asserted.
  */
 export function buildSchemaSet(options: SchemaSetOptions = {}): { core: SchemaDocument; facets: SchemaDocument[] } {
-  const core = structuredClone(CORE_SCHEMA) as SchemaDocument & { $defs: Record<string, Node> };
+  const core = structuredClone(openLineageSchemas().core) as SchemaDocument & { $defs: Record<string, Node> };
   const defs = core.$defs;
   const baseEvent = defs['BaseEvent']!;
   baseEvent['required'] = (baseEvent['required'] as string[]).filter((name) => name !== 'schemaURL');
@@ -96,7 +96,7 @@ export function buildSchemaSet(options: SchemaSetOptions = {}): { core: SchemaDo
   inject(propertyOf(objectPart(defs['OutputDataset']!), 'outputFacets'), 'output', 'OutputDatasetFacet', false);
   if (options.validateInputFacets) inject(propertyOf(objectPart(defs['InputDataset']!), 'inputFacets'), 'input', 'InputDatasetFacet', false);
 
-  return { core, facets: FACET_SCHEMAS.map((doc) => withoutFormats(structuredClone(doc)) as SchemaDocument) };
+  return { core, facets: openLineageSchemas().facets.map((doc) => withoutFormats(structuredClone(doc)) as SchemaDocument) };
 }
 
 /**
