@@ -151,7 +151,8 @@ export class Principals {
         {
           kind: 'principal.proposed',
           subject: subjectOf(id),
-          body: { id, type: p.type, roles, owner, displayName: p.displayName ?? null, credentialSha256: p.credentialSha256 ?? null, reason: p.reason },
+          // Whether the person brought a credential, never its hash (as for every token).
+          body: { id, type: p.type, roles, owner, displayName: p.displayName ?? null, withCredential: p.credentialSha256 !== undefined, reason: p.reason },
         },
       ],
       apply: async (trx, [e]) => {
@@ -184,7 +185,7 @@ export class Principals {
     const credential = p.hasCredential
       ? { id: newTokenId(), expiresAt: tokenExpiry(policy.pack.tokens ?? DEFAULT_TOKEN_RULES, Date.now(), {}) }
       : undefined;
-    const tokenBody = credential && issuedBody({ ...credential, hash: new Uint8Array(), principal: id, type: p.type, roles: p.roles, scopes: null, createdAt: '', createdBy: person, noExpiryReason: null }, { enrolment: true });
+    const tokenBody = credential && issuedBody({ ...credential, principal: id, type: p.type, roles: p.roles, scopes: null, noExpiryReason: null }, { enrolment: true });
     await this.#ledger.append({
       actor,
       entries: [
@@ -194,6 +195,8 @@ export class Principals {
       apply: async (trx, [e]) => {
         const row = await this.#store.forUpdate(trx.selectFrom('principals').selectAll().where('id', '=', id)).executeTakeFirst();
         if (!row || row.state !== 'proposed') throw new CairnError('invalid_state', `${id} is ${row?.state ?? 'gone'}; only a proposed principal is approved`, { details: { state: row?.state ?? null, allowed: [] } });
+        // The proposal the approver read, not one made since (rejected and proposed again with other roles).
+        if (Number(row.ledger_index) !== p.ledgerIndex) throw new CairnError('invalid_state', `${id} was proposed again meanwhile; review the current proposal`, { details: { state: 'proposed', allowed: [] } });
         await trx.updateTable('principals').set({ state: 'active', approved_by: person, approved_at: e!.entry.time, state_index: e!.index, credential_hash: null }).where('id', '=', id).execute();
         if (credential && row.credential_hash !== null) {
           await insertToken(trx, { ...credential, hash: row.credential_hash, principal: id, type: p.type, roles: p.roles, scopes: null, createdAt: e!.entry.time, createdBy: person, noExpiryReason: null });

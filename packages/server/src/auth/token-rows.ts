@@ -63,7 +63,7 @@ export async function insertToken(trx: Kysely<Database>, t: TokenRow): Promise<v
 }
 
 /** The ledger body of `token.issued`: the token's id and powers, never its secret or hash. */
-export function issuedBody(t: TokenRow, extra: { enrolment?: boolean } = {}) {
+export function issuedBody(t: Pick<TokenRow, 'id' | 'principal' | 'type' | 'roles' | 'scopes' | 'expiresAt' | 'noExpiryReason'>, extra: { enrolment?: boolean } = {}) {
   return {
     id: t.id,
     principal: t.principal,
