@@ -1,5 +1,13 @@
 export { Store, StoreNotFoundError, redactUrl } from './store/store.js';
 export type { StoreDialect, StoreOptions } from './store/store.js';
+export { backupEmbeddedStore } from './store/backup.js';
+export type { BackupOptions } from './store/backup.js';
+export { readBackupManifest, restoreEmbeddedStore } from './store/restore.js';
+export type { RestoreOptions, RestoreResult } from './store/restore.js';
+export { BackupError } from './store/backup-error.js';
+export type { BackupErrorCode } from './store/backup-error.js';
+export type { BackupManifest } from './store/backup-manifest.js';
+export type { PendingRestore } from './store/restore-record.js';
 export type { Database } from './store/schema.js';
 export { Ledger } from './ledger/ledger.js';
 export type { StoredEntry, InclusionProof, ConsistencyProof } from './ledger/ledger.js';
