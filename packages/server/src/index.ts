@@ -35,6 +35,8 @@ export { buildApp } from './http/app.js';
 export type { App, AppOptions } from './http/app.js';
 export { CairnError, ERROR_CATALOG } from './errors/catalog.js';
 export { ConfigurationError } from './errors/configuration-error.js';
+export { checkDataPermissions } from './store/data-permissions.js';
+export type { PermissionCheck } from './store/data-permissions.js';
 export type { ApiErrorCode } from './errors/catalog.js';
 export { openCairn, startServer, DEFAULTS } from './server.js';
 export type { Cairn, ServerConfig } from './server.js';
