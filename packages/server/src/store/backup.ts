@@ -33,7 +33,9 @@ const CHUNK = 4 << 20;
  */
 export async function backupEmbeddedStore(options: BackupOptions): Promise<BackupManifest> {
   const source = path.join(options.dataDir, 'cairn.db');
-  if (!fs.existsSync(source)) throw new StoreNotFoundError(`no Cairn store at ${options.dataDir} (${source} does not exist)`);
+  if (!fs.existsSync(source)) {
+    throw new StoreNotFoundError(`no embedded Cairn store at ${options.dataDir} (${source} does not exist); a PostgreSQL store is backed up with pg_basebackup or pg_dump (docs/operations.md)`);
+  }
   if (fs.existsSync(options.outFile)) throw new BackupError('invalid_arguments', `${options.outFile} exists; refusing to overwrite it`);
   const outDir = path.dirname(path.resolve(options.outFile));
   if (!fs.statSync(outDir, { throwIfNoEntry: false })?.isDirectory()) throw new BackupError('invalid_arguments', `${outDir} is not a directory`);
