@@ -91,6 +91,7 @@ describe('cairn backup and cairn restore (embedded store)', () => {
       const sources: [string, string[], Record<string, string>][] = [
         ['a checkpoint file', ['--checkpoint', noteFile], env],
         ['a running server', ['--checkpoint', server.url], { ...env, CAIRN_TOKEN: token }],
+        ['the global --url', ['--url', server.url], { CAIRN_CONFIG_DIR: scratch.dir(), CAIRN_TOKEN: token }], // a fresh trust store
         ['the trust store', [], env], // the run above trusted the server's latest checkpoint
       ];
       for (const [name, extra, runEnv] of sources) {
