@@ -18,6 +18,8 @@ after(async () => {
   await scratch.cleanup();
 });
 
+const mode = (file: string) => fs.statSync(file).mode & 0o777;
+
 const cli = async (args: string[], env: Record<string, string | undefined>, expected: number) => {
   const r = await runCli(args, { env, timeoutMs: 60_000 });
   assert.equal(r.code, expected, describeRun(args, r));
@@ -186,6 +188,29 @@ describe('cairn backup and cairn restore (embedded store)', () => {
     }
   });
 
+  test('--include-key puts the signing key in the archive; the restored directory then starts on its own', { timeout: 60_000 }, async () => {
+    const env = { CAIRN_CONFIG_DIR: scratch.dir() };
+    const data = path.join(scratch.dir(), 'data');
+    const server = await spawnServer({ data });
+    const token = server.adminToken();
+    await appendEntries(server.url, token, [{ kind: 'custom.k', body: { n: 1 } }]);
+    const archive = path.join(scratch.dir(), 'with-key.tar');
+    const r = await cli(['--json', 'backup', '--data', data, '-o', archive, '--include-key'], env, 0);
+    await server.stop();
+    assert.deepEqual(r.json().files.map((f: { path: string }) => f.path), ['cairn.db', 'keys/log-ed25519.pem']);
+    const restored = path.join(scratch.dir(), 'restored');
+    await cli(['restore', archive, '--data', restored], env, 0);
+    const key = path.join(restored, 'keys', 'log-ed25519.pem');
+    assert.equal(mode(key), 0o600);
+    assert.deepEqual(fs.readFileSync(key), fs.readFileSync(path.join(data, 'keys', 'log-ed25519.pem')));
+    const again = await spawnServer({ data: restored });
+    try {
+      assert.ok((await readLog(again.url, token)).some((e) => e.entry.kind === 'custom.k'));
+    } finally {
+      await again.stop();
+    }
+  });
+
   test('bad flags and files exit 2 and write nothing', { timeout: 60_000 }, async () => {
     const dir = scratch.dir();
     const env = { CAIRN_CONFIG_DIR: scratch.dir() };
@@ -219,6 +244,8 @@ describe('cairn backup and cairn restore (embedded store)', () => {
       const r = await cli(args, env, 2);
       assert.match(r.stderr, message, name);
     }
+    const none = await cli(['backup', '--data', path.join(dir, 'nothing'), '-o', path.join(dir, 'n.tar')], env, 3);
+    assert.match(none.stderr, /no embedded Cairn store at .*pg_basebackup/);
     assert.deepEqual(fs.readdirSync(dir).sort(), before, 'a refused command left files behind');
     assert.equal(fs.readFileSync(existing, 'utf8'), 'keep me');
     assert.deepEqual(fs.readdirSync(full), ['x']);
