@@ -4,6 +4,7 @@
 //   npm test -- ledger http
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -31,6 +32,33 @@ if (files.length === 0) {
 
 if (process.env.CI && !process.env.CAIRN_TEST_DATABASE_URL) {
   console.error('CI=true but CAIRN_TEST_DATABASE_URL is not set: the PostgreSQL store suite would not run');
+  process.exit(1);
+}
+
+// Prerequisites the selected files need, each missing one named with a one-line fix.
+const missing = [];
+const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+try {
+  const Database = createRequire(path.join(root, 'packages', 'server', 'package.json'))('better-sqlite3');
+  new Database(':memory:').close();
+} catch (err) {
+  const wrongAbi = /NODE_MODULE_VERSION|was compiled against a different Node\.js version/.test(String(err?.message));
+  if (wrongAbi) {
+    missing.push(`better-sqlite3 was built for another Node.js than ${process.version}: run \`npm rebuild better-sqlite3\` with this node first in PATH`);
+  } else if (!onPath('c++') || !onPath('make') || !onPath('python3')) {
+    missing.push('better-sqlite3 is not built and there is no C++ toolchain to build it: install one (Debian: apt-get install build-essential python3), then `npm rebuild better-sqlite3`');
+  } else {
+    missing.push(`better-sqlite3 does not load (${String(err?.message).split('\n')[0]}): run \`npm rebuild better-sqlite3\``);
+  }
+}
+if (files.some((f) => f.includes('browser')) && !fs.existsSync('/usr/bin/chromium')) {
+  missing.push("the report browser test needs Debian's chromium at /usr/bin/chromium: apt-get install chromium (never `npx playwright install`)");
+}
+if (files.some((f) => f.includes('nginx')) && !onPath('nginx')) {
+  missing.push("the replicas test runs Debian's nginx: apt-get install nginx");
+}
+if (missing.length > 0) {
+  console.error(`npm test cannot run the selected suites; missing:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
   process.exit(1);
 }
 

@@ -6,6 +6,8 @@ import { policyCommands } from './commands/policy.js';
 import { registryCommands } from './commands/registry.js';
 import { exportCommands } from './commands/exports.js';
 import { serveCommand } from './commands/serve.js';
+import { backupCommands } from './commands/backup.js';
+import { trustCommands } from './commands/trust.js';
 import { DEFAULT_URL } from './connection.js';
 
 export function buildProgram(): Command {
@@ -42,5 +44,7 @@ Examples:
   lineageCommands(program);
   registryCommands(program);
   exportCommands(program);
+  backupCommands(program);
+  trustCommands(program);
   return program;
 }

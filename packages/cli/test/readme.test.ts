@@ -75,6 +75,10 @@ describe('README examples run as written', () => {
   it('A model to production', () => {
     for (const block of section('A model to production')) runBlock(block);
   });
+  it('Backups', () => {
+    for (const block of section('Backups')) runBlock(block);
+    assert.equal(fs.statSync(path.join(workdir, 'cairn-backup.tar')).mode & 0o777, 0o600);
+  });
   it('Compliance packages', () => {
     for (const block of section('Compliance packages')) runBlock(block);
     const listing = fs.readdirSync(path.join(workdir, 'examiner'));

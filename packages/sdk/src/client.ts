@@ -73,6 +73,10 @@ export interface VerifiedInclusion {
  * const [appended] = await cairn.append([{ kind: 'custom.pipeline.step', body: { step: 'train', ok: true } }]);
  * const proof = await cairn.proveInclusion(appended.index); // throws unless it verifies
  */
+/** What to do when a server's key changed on purpose (its data directory was recreated). */
+const FORGET_HINT = (url: string) =>
+  `If this server was reinstalled on purpose, check the new key out of band, then forget the old one with \`cairn trust forget ${url}\`; otherwise treat it as an attack`;
+
 export class CairnClient {
   readonly url: string;
   /** Tokens, whoami, break-glass and alerts. */
@@ -200,7 +204,7 @@ export class CairnClient {
     let key = this.#pinnedKey ?? state?.verifierKey;
     if (!key) key = (await this.key()).verifierKey; // trust on first use, then pinned
     if (state && state.verifierKey !== key) {
-      throw new CairnVerificationError('key_changed', `this server was trusted with key ${state.verifierKey}; the key given now is ${key}`);
+      throw new CairnVerificationError('key_changed', `this server was trusted with key ${state.verifierKey}; the key given now is ${key}. ${FORGET_HINT(this.url)}`);
     }
     let checkpoint: Checkpoint;
     try {
@@ -209,7 +213,7 @@ export class CairnClient {
       // Say so plainly if the server now presents another key than the one trusted before.
       const advertised = await this.key().then((k) => k.verifierKey, () => key);
       if (advertised !== key) {
-        throw new CairnVerificationError('key_changed', `this server was trusted with key ${key}; it now presents ${advertised}`, { cause: err });
+        throw new CairnVerificationError('key_changed', `this server was trusted with key ${key}; it now presents ${advertised}. ${FORGET_HINT(this.url)}`, { cause: err });
       }
       const code = err instanceof VerifyError && err.code === 'origin_mismatch' ? 'origin_mismatch' : 'signature_invalid';
       throw new CairnVerificationError(code, `checkpoint does not verify with key ${key}: ${(err as Error).message}`, { cause: err });

@@ -57,6 +57,36 @@ export class FileTrustStore implements TrustStore {
     }
   }
 
+  /**
+   * Every log trusted so far, by URL.
+   *
+   * @example
+   * for (const log of new FileTrustStore().list()) console.log(log.url, log.checkpoint?.size);
+   */
+  list(): TrustedLog[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir).filter((n) => /^[0-9a-f]{24}\.json$/.test(n));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return names.map((n) => JSON.parse(fs.readFileSync(path.join(this.dir, n), 'utf8')) as TrustedLog).sort((a, b) => a.url.localeCompare(b.url));
+  }
+
+  /**
+   * Forgets what was trusted about `url` (its key and checkpoint), so that the next run trusts
+   * the server anew. Returns what was forgotten, or undefined if nothing was trusted.
+   *
+   * @example
+   * new FileTrustStore().forget('https://cairn.internal:8443');
+   */
+  forget(url: string): TrustedLog | undefined {
+    const state = this.load(url);
+    if (state) fs.rmSync(this.fileFor(url));
+    return state;
+  }
+
   save(state: TrustedLog): void {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const file = this.fileFor(state.url);

@@ -21,6 +21,7 @@ import { Runs } from './lineage/runs.js';
 import { Registry } from './registry/registry.js';
 import { examplePolicyPath } from './policy/index.js';
 import type { Services } from './services.js';
+import { recordPendingRestore } from './store/restore-record.js';
 import { Store } from './store/store.js';
 
 export interface ServerConfig {
@@ -68,6 +69,7 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const keyFile = config.keyFile ?? path.join(config.dataDir, 'keys', 'log-ed25519.pem');
     const { signer, keyCreated } = await openLogIdentity(store, { keyFile, origin: config.origin, dataDir: config.dataDir });
     const ledger = new Ledger(store, signer, config.now ? { now: config.now } : {});
+    await recordPendingRestore(ledger);
     const policies = new PolicyRegistry(store, ledger);
     const principals = new Principals(store, ledger, policies);
     const tokens = new TokenService(store, ledger, policies, principals);

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { DEFAULTS } from '@cairn/server/defaults';
 import { parseBytes, parseDuration, parseListen } from '../parse.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { fail } from '../output.js';
 
 interface ServeOptions {
@@ -16,6 +17,7 @@ interface ServeOptions {
   oidcConfig?: string;
   admissionConfig?: string;
   policy?: string;
+  fixPermissions?: boolean;
 }
 
 export function serveCommand(program: Command): void {
@@ -33,6 +35,7 @@ export function serveCommand(program: Command): void {
     .option('--policy <file>', 'policy pack to activate on a store that has none yet (default: the shipped example)', process.env['CAIRN_POLICY'])
     .option('--checkpoint-interval <duration>', 'sign a checkpoint at most this often when the tree grew', parseDuration, DEFAULTS.checkpointIntervalMs)
     .option('--body-limit <size>', 'largest request body accepted', parseBytes, DEFAULTS.bodyLimit)
+    .option('--fix-permissions', 'tighten a data directory, store, key or token file that group or others can access (0700/0600) instead of refusing to start')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', process.env['CAIRN_LOG_LEVEL'] ?? DEFAULTS.logLevel)
     .addHelpText(
       'after',
@@ -44,7 +47,11 @@ Examples:
     )
     .action(async (options: ServeOptions) => {
       try {
-        const { startServer } = await import('@cairn/server');
+        const { checkDataPermissions, startServer } = await import('@cairn/server');
+        const keyFile = options.keyFile;
+        for (const fixed of checkDataPermissions({ dataDir: options.data, keyFile, fix: options.fixPermissions ?? false })) {
+          process.stderr.write(`cairn: fixed permissions of ${fixed}\n`);
+        }
         const { cairn, url } = await startServer({
           dataDir: options.data,
           host: options.listen.host,
@@ -59,6 +66,8 @@ Examples:
           oidcConfigFile: options.oidcConfig,
           admissionConfigFile: options.admissionConfig,
           policyFile: options.policy,
+        }).catch((err: unknown) => {
+          throw addressInUse(err, options.listen);
         });
         const lines = [
           `Cairn listening on ${url}`,
@@ -87,4 +96,14 @@ Examples:
         fail({}, err);
       }
     });
+}
+
+/** A busy port is the operator's to resolve, not a bug: exit 3 with what to do. */
+function addressInUse(err: unknown, listen: { host: string; port: number }): unknown {
+  if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') return err;
+  return new CliError(
+    EXIT.unreachable,
+    `cannot listen on ${listen.host}:${listen.port}: the address is already in use. Pass --listen ${listen.host}:<another port>, or find what holds it with \`ss -ltnp 'sport = :${listen.port}'\``,
+    'address_in_use',
+  );
 }

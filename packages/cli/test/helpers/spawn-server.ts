@@ -13,6 +13,8 @@ export interface ServeOptions {
   readonly origin?: string | undefined;
   /** Default 200ms, so checkpoints are signed while a test runs. */
   readonly checkpointInterval?: string;
+  /** More `cairn serve` arguments, e.g. `--fix-permissions`. */
+  readonly args?: readonly string[];
 }
 
 export interface Exit {
@@ -60,6 +62,7 @@ function serveArgs(options: ServeOptions): string[] {
   if (options.databaseSchema) args.push('--database-schema', options.databaseSchema);
   if (options.keyFile) args.push('--key-file', options.keyFile);
   if (options.origin) args.push('--origin', options.origin);
+  args.push(...(options.args ?? []));
   return args;
 }
 

@@ -144,6 +144,9 @@ function openSqlite(options: StoreOptions): Store {
     return new Store(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), 'sqlite', `sqlite:${file}`);
   }
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  // Created 0600 whatever the umask (SQLite would use 0644); SQLite's unix VFS gives the -wal and
+  // -shm files the database file's mode (os_unix.c, findCreateFileMode), so they are 0600 too.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
   const database = new SqliteDatabase(file);
   // WAL with synchronous=FULL: a committed transaction is on disk before COMMIT returns, so an
   // acknowledged entry survives power loss (https://www.sqlite.org/pragma.html#pragma_synchronous).
