@@ -13,8 +13,11 @@ export interface WriteRates {
   readonly roles: Readonly<Partial<Record<Role, WriteRate>>>;
 }
 
-/** What `cairn serve` applies without `--write-rate`. */
-export const DEFAULT_WRITE_RATE = 'default=50/s,burst=500;service=2000/s,burst=20000;admin=2000/s,burst=20000';
+/**
+ * What `cairn serve` applies without `--write-rate`: people at a pace no person types at,
+ * service accounts (pipelines) and the bootstrap admin (scripts) above what one process commits.
+ */
+export const DEFAULT_WRITE_RATE = 'default=50/s,burst=500;service=10000/s,burst=100000;admin=10000/s,burst=100000';
 
 /**
  * Parses `default=50/s,burst=200;service=500/s`: `;`-separated groups, each `NAME=N/s` or
