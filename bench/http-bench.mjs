@@ -17,6 +17,17 @@ export function startCairn(options) {
   return retryOpen('the server', () => startCairnOnce(options));
 }
 
+/** The JSON log lines in `text` (a partial last line is skipped). */
+function notices(text) {
+  return text.split('\n').flatMap((line) => {
+    try {
+      return line.startsWith('{') ? [JSON.parse(line)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 async function startCairnOnce({ janitor, dataDir, databaseUrl, schema, profileDir, env = {} }) {
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const args = [...nodeArgs, BIN, 'serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--log-level', 'warn'];
@@ -33,10 +44,11 @@ async function startCairnOnce({ janitor, dataDir, databaseUrl, schema, profileDi
     proc.stderr.on('data', (chunk) => {
       stderr += chunk;
       if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
-      const m = /Cairn listening on (\S+)/.exec(stderr);
-      if (m) {
+      // The start-up notice is a JSON log line: { msg: 'Cairn listening on URL', url, logKey, … }.
+      const url = notices(stderr).find((l) => l.msg?.startsWith('Cairn listening on ') && l.url)?.url;
+      if (url) {
         clearTimeout(timer);
-        resolve(m[1]);
+        resolve(url);
       }
     });
     proc.once('exit', (code, signal) => {
@@ -232,7 +244,7 @@ export async function runHttpBench({ janitor, dataDir, databaseUrl, schema, conc
   } finally {
     const exit = await cairn.stop();
     out.serverExit = exit;
-    const tail = cairn.stderr().split('\n').filter((l) => l && !/^(Cairn listening| {2}|SIG)/.test(l));
+    const tail = cairn.stderr().split('\n').filter((l) => l && !notices(l).some((n) => n.level === 30)); // all but the info notices
     if (tail.length > 0) out.serverStderr = tail.slice(-20);
   }
   return out;

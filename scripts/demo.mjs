@@ -115,11 +115,17 @@ async function startServer() {
   const banner = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`cairn serve did not listen within 30 s:\n${stderr}`)), 30_000);
     child.stderr.on('data', () => {
-      const url = /Cairn listening on (http:\/\/\S+)/.exec(stderr)?.[1];
-      const key = /log key: (\S+)/.exec(stderr)?.[1];
-      if (url && key) {
+      // The start-up notice is a JSON log line: { msg: 'Cairn listening on URL', url, logKey, … }.
+      const banner = stderr.split('\n').flatMap((line) => {
+        try {
+          return line.startsWith('{') ? [JSON.parse(line)] : [];
+        } catch {
+          return []; // a partial line
+        }
+      }).find((l) => l.msg?.startsWith('Cairn listening on ') && l.url && l.logKey);
+      if (banner) {
         clearTimeout(timer);
-        resolve({ url, key });
+        resolve({ url: banner.url, key: banner.logKey });
       }
     });
     child.once('exit', (code, signal) => {

@@ -48,3 +48,4 @@ export { ingestOpenLineage } from './lineage/openlineage/index.js';
 export type { Services } from './services.js';
 export { Registry } from './registry/registry.js';
 export { Deployments } from './deployments/index.js';
+export { noticeLog } from './notices.js';

@@ -23,6 +23,8 @@ import { examplePolicyPath } from './policy/index.js';
 import type { Services } from './services.js';
 import { recordPendingRestore } from './store/restore-record.js';
 import { Store } from './store/store.js';
+import type { RefusalLimits } from './ledger/refusal-recorder.js';
+import type { WriteRates } from './limits/write-rates.js';
 
 export interface ServerConfig {
   /** Data directory: embedded store, signing key, bootstrap token. Default `./.cairn`. */
@@ -49,6 +51,12 @@ export interface ServerConfig {
   readonly admission?: AdmissionOptions | undefined;
   /** The clock of ledger entries and of the deployment and admission rules (tests, embedding; default Date.now). Must not run backwards. */
   readonly now?: (() => number) | undefined;
+  /** Addresses or CIDR blocks of reverse proxies whose `X-Forwarded-For` is believed (`--trust-proxy`). */
+  readonly trustProxy?: readonly string[] | undefined;
+  /** Per-principal write limits (`--write-rate`; default DEFAULT_WRITE_RATE). */
+  readonly writeRates?: WriteRates | undefined;
+  /** How many refusals are written one by one before they are only counted (default DEFAULT_REFUSAL_LIMITS). */
+  readonly refusalLimits?: RefusalLimits | undefined;
 }
 
 export { DEFAULTS } from './defaults.js';
@@ -68,7 +76,7 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
   try {
     const keyFile = config.keyFile ?? path.join(config.dataDir, 'keys', 'log-ed25519.pem');
     const { signer, keyCreated } = await openLogIdentity(store, { keyFile, origin: config.origin, dataDir: config.dataDir });
-    const ledger = new Ledger(store, signer, config.now ? { now: config.now } : {});
+    const ledger = new Ledger(store, signer, { ...(config.now ? { now: config.now } : {}), refusalLimits: config.refusalLimits });
     await recordPendingRestore(ledger);
     const policies = new PolicyRegistry(store, ledger);
     const principals = new Principals(store, ledger, policies);
@@ -90,8 +98,9 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const adminTokenFile = await bootstrapAdminToken(tokens, principals, config.dataDir);
 
     const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
-    const app = await buildApp({ services, bodyLimit: config.bodyLimit, logger });
+    const app = await buildApp({ services, bodyLimit: config.bodyLimit, logger, trustProxy: config.trustProxy, writeRates: config.writeRates });
     const log = app.fastify.log;
+    ledger.refusals.onError = (err) => log.error({ err }, 'writing a refusals.suppressed entry failed');
     ledger.checkpoints.start(config.checkpointIntervalMs, (err) => log.error({ err }, 'checkpoint signing failed'));
     let closed = false;
     return {
@@ -111,6 +120,7 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
         await new Promise((r) => setTimeout(r, 200));
         app.fastify.server.closeAllConnections();
         await closing;
+        await ledger.refusals.flush(); // the counts of refusals not written one by one
         await ledger.checkpoints.signIfGrown().catch((err: unknown) => log.error({ err }, 'final checkpoint failed'));
         await store.close();
       },

@@ -1,5 +1,6 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULTS } from '@cairn/server/defaults';
+import { DEFAULT_WRITE_RATE, parseTrustProxy, parseWriteRates, type WriteRates } from '@cairn/server/limits';
 import { parseBytes, parseDuration, parseListen } from '../parse.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { fail } from '../output.js';
@@ -18,6 +19,19 @@ interface ServeOptions {
   admissionConfig?: string;
   policy?: string;
   fixPermissions?: boolean;
+  trustProxy?: string[];
+  writeRate: WriteRates;
+}
+
+/** commander's form of a parser that throws a plain Error: exit 2 with its message. */
+function asArgument<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
 }
 
 export function serveCommand(program: Command): void {
@@ -36,6 +50,8 @@ export function serveCommand(program: Command): void {
     .option('--checkpoint-interval <duration>', 'sign a checkpoint at most this often when the tree grew', parseDuration, DEFAULTS.checkpointIntervalMs)
     .option('--body-limit <size>', 'largest request body accepted', parseBytes, DEFAULTS.bodyLimit)
     .option('--fix-permissions', 'tighten a data directory, store, key or token file that group or others can access (0700/0600) instead of refusing to start')
+    .addOption(new Option('--trust-proxy <list>', "addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.5,10.1.0.0/16 ($CAIRN_TRUST_PROXY)").argParser(asArgument(parseTrustProxy)).default(process.env['CAIRN_TRUST_PROXY'] ? asArgument(parseTrustProxy)(process.env['CAIRN_TRUST_PROXY']) : undefined))
+    .addOption(new Option('--write-rate <spec>', 'per-principal write limits by role: NAME=N/s[,burst=M];… with NAME default or a role ($CAIRN_WRITE_RATE)').argParser(asArgument(parseWriteRates)).default(parseWriteRates(process.env['CAIRN_WRITE_RATE'] ?? DEFAULT_WRITE_RATE), process.env['CAIRN_WRITE_RATE'] ?? DEFAULT_WRITE_RATE))
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', process.env['CAIRN_LOG_LEVEL'] ?? DEFAULTS.logLevel)
     .addHelpText(
       'after',
@@ -47,7 +63,7 @@ Examples:
     )
     .action(async (options: ServeOptions) => {
       try {
-        const { checkDataPermissions, startServer } = await import('@cairn/server');
+        const { checkDataPermissions, startServer, noticeLog } = await import('@cairn/server');
         const keyFile = options.keyFile;
         for (const fixed of checkDataPermissions({ dataDir: options.data, keyFile, fix: options.fixPermissions ?? false })) {
           process.stderr.write(`cairn: fixed permissions of ${fixed}\n`);
@@ -66,26 +82,25 @@ Examples:
           oidcConfigFile: options.oidcConfig,
           admissionConfigFile: options.admissionConfig,
           policyFile: options.policy,
+          trustProxy: options.trustProxy,
+          writeRates: options.writeRate,
         }).catch((err: unknown) => {
           throw addressInUse(err, options.listen);
         });
-        const lines = [
-          `Cairn listening on ${url}`,
-          `  store:   ${cairn.store.description}`,
-          `  origin:  ${cairn.ledger.origin}`,
-          `  log key: ${cairn.ledger.signer.verifierKey}`,
-        ];
-        if (cairn.adminTokenFile) lines.push(`  bootstrap admin token written to ${cairn.adminTokenFile} (mode 0600)`);
-        process.stderr.write(`${lines.join('\n')}\n`);
+        // One JSON line, like every log line; scripts read `url` and `logKey` (or the text in `msg`).
+        const notices = noticeLog();
+        const banner = { url, store: cairn.store.description, origin: cairn.ledger.origin, logKey: cairn.ledger.signer.verifierKey, ...(cairn.adminTokenFile ? { adminTokenFile: cairn.adminTokenFile } : {}) };
+        notices.info(banner, `Cairn listening on ${url}`);
+        if (cairn.adminTokenFile) notices.info({ adminTokenFile: cairn.adminTokenFile }, `bootstrap admin token written to ${cairn.adminTokenFile} (mode 0600)`);
         let stopping = false;
         const stop = (signal: string) => {
           if (stopping) return;
           stopping = true;
-          process.stderr.write(`${signal}: stopping (finishing pending appends, signing a last checkpoint)\n`);
+          notices.info({ signal }, `${signal}: stopping (finishing pending appends, signing a last checkpoint)`);
           cairn.close().then(
             () => process.exit(0),
             (err: unknown) => {
-              process.stderr.write(`cairn: shutdown failed: ${(err as Error).message}\n`);
+              notices.error({ err }, `cairn: shutdown failed: ${(err as Error).message}`);
               process.exit(1);
             },
           );

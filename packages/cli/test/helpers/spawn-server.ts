@@ -44,6 +44,20 @@ export interface ServerProcess {
 
 const live = new Set<ChildProcess>();
 
+/** The start-up notice `cairn serve` writes to stderr: a JSON log line whose `msg` is "Cairn listening on URL". */
+export function bannerOf(stderr: string): { url: string; logKey: string } | undefined {
+  for (const line of stderr.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const parsed = JSON.parse(line) as { msg?: string; url?: string; logKey?: string };
+      if (parsed.msg?.startsWith('Cairn listening on ') && parsed.url && parsed.logKey) return { url: parsed.url, logKey: parsed.logKey };
+    } catch {
+      // a partial line: the rest has not arrived yet
+    }
+  }
+  return undefined;
+}
+
 /**
  * SIGKILLs every server this process spawned that is still running. Call it from an `after`
  * hook: a test that fails half-way must not leave a server whose open pipes keep the test file
@@ -89,11 +103,11 @@ export async function spawnServer(options: ServeOptions, timeoutMs = 30_000): Pr
       reject(new Error(`cairn serve did not listen within ${timeoutMs} ms:\n${stderr()}`));
     }, timeoutMs);
     const onData = () => {
-      const m = /Cairn listening on (http:\/\/\S+)/.exec(stderr());
-      if (m) {
+      const banner = bannerOf(stderr());
+      if (banner) {
         clearTimeout(timer);
         child.stderr!.off('data', onData);
-        resolve(m[1]!);
+        resolve(banner.url);
       }
     };
     child.stderr!.on('data', onData);
@@ -132,7 +146,7 @@ export async function spawnServerExpectingFailure(options: ServeOptions, timeout
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   let listened = false;
   child.stderr!.on('data', () => {
-    if (!listened && /Cairn listening on/.test(stderr())) {
+    if (!listened && bannerOf(stderr())) {
       listened = true;
       child.kill('SIGKILL');
     }

@@ -1,6 +1,7 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import { CairnError } from '../errors/catalog.js';
 import { rfc3339, type Actor } from '../ledger/entry.js';
+import type { RefusalRecord } from '../ledger/refusal-recorder.js';
 import { nodeKey } from '../lineage/graph.js';
 import type { Decision } from '../policy/index.js';
 import { activeIn, readVersion, requireKnownZone, useCaseOf, type DeploymentContext } from './deployment-context.js';
@@ -70,23 +71,19 @@ export async function deploy(ctx: DeploymentContext, principal: Principal, input
   });
 
   if ('refused' in outcome) {
-    const ledgerIndex = await recordRefusal(ctx, actor, 'deploy', { ...slot, versionId: input.versionId, reason: input.reason }, outcome.refused);
-    throw new CairnError('deployment_refused', `deployment of ${input.versionId} to ${slot.zone}/${slot.environment} refused: ${outcome.refused.reasons.join('; ')}`, { details: { decision: outcome.refused, ledgerIndex } });
+    const recorded = await recordRefusal(ctx, actor, 'deploy', { ...slot, versionId: input.versionId, reason: input.reason }, outcome.refused);
+    throw new CairnError('deployment_refused', `deployment of ${input.versionId} to ${slot.zone}/${slot.environment} refused: ${outcome.refused.reasons.join('; ')}`, { details: { decision: outcome.refused, ...recorded } });
   }
   return outcome;
 }
 
-/** A refusal gated a write, so it is written too; returns the refusal's ledger index. */
+/** A refusal gated a write, so it is written too (or counted, past the refusal limit). */
 export async function recordRefusal(
   ctx: DeploymentContext,
   actor: Actor,
   action: 'deploy' | 'rollback',
   what: Slot & { versionId: string; reason: string; rollbackOf?: string },
   d: Decision,
-): Promise<number> {
-  const recorded = await ctx.ledger.append({
-    actor,
-    entries: [{ kind: 'deployment.refused', subject: nodeKey('model-version', what.versionId), body: { action, ...what, decision: decisionBody(d) } }],
-  });
-  return recorded.entries[0]!.index;
+): Promise<RefusalRecord> {
+  return ctx.ledger.refusals.record(actor, { kind: 'deployment.refused', subject: nodeKey('model-version', what.versionId), body: { action, ...what, decision: decisionBody(d) } });
 }

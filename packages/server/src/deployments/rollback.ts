@@ -125,8 +125,8 @@ export async function rollback(ctx: DeploymentContext, principal: Principal, inp
   });
 
   if ('refused' in outcome) {
-    const ledgerIndex = await recordRefusal(ctx, actor, 'rollback', { ...slot, versionId: outcome.versionId, reason: input.reason, rollbackOf: outcome.rollbackOf }, outcome.refused);
-    throw new CairnError('deployment_refused', `rollback of ${slot.model} in ${slot.zone}/${slot.environment} to ${outcome.versionId} refused: ${outcome.refused.reasons.join('; ')}`, { details: { decision: outcome.refused, ledgerIndex } });
+    const recorded = await recordRefusal(ctx, actor, 'rollback', { ...slot, versionId: outcome.versionId, reason: input.reason, rollbackOf: outcome.rollbackOf }, outcome.refused);
+    throw new CairnError('deployment_refused', `rollback of ${slot.model} in ${slot.zone}/${slot.environment} to ${outcome.versionId} refused: ${outcome.refused.reasons.join('; ')}`, { details: { decision: outcome.refused, ...recorded } });
   }
   return outcome;
 }

@@ -56,11 +56,12 @@ export class BreakGlass {
     const allowed = decision.allowed && request.minutes <= MAX_ELEVATION_MINUTES;
     const actor = actorOf(principal);
     if (!allowed) {
-      const recorded = await this.#ledger.append({
-        actor,
-        entries: [{ kind: 'break_glass.denied', subject: `principal:${principal.id}`, body: { assume: [...request.assume], minutes: request.minutes, reason: request.reason, decision: decision as unknown as JsonObject } }],
+      const recorded = await this.#ledger.refusals.record(actor, {
+        kind: 'break_glass.denied',
+        subject: `principal:${principal.id}`,
+        body: { assume: [...request.assume], minutes: request.minutes, reason: request.reason, decision: decision as unknown as JsonObject },
       });
-      throw new CairnError('break_glass_denied', decision.reasons.join('; ') || 'policy does not allow this elevation', { details: { decision, ledgerIndex: recorded.entries[0]!.index } });
+      throw new CairnError('break_glass_denied', decision.reasons.join('; ') || 'policy does not allow this elevation', { details: { decision, ...recorded } });
     }
     const id = `elv_${crypto.randomBytes(9).toString('base64url')}`;
     const grantedAt = Date.now();

@@ -1,10 +1,13 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { FailureLimiter } from '../auth/failure-limiter.js';
+import { FailureLimiter } from '../auth/failure-limiter.js';
+import { WriteLimiter } from '../limits/write-limiter.js';
+import { parseWriteRates, DEFAULT_WRITE_RATE, type WriteRates } from '../limits/write-rates.js';
 import type { Services } from '../services.js';
 import { installAccessLog } from './audited-read.js';
 import { installAuth } from './authenticate.js';
-import { installErrorHandling } from './error-handler.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './error-handler.js';
+import { requestLogger } from './request-logger.js';
 import { inexactNumbers } from './exact-numbers.js';
 import { CairnError } from '../errors/catalog.js';
 import { installMetrics } from './metrics.js';
@@ -30,11 +33,16 @@ export interface AppOptions {
   /** pino logger options, or false for none. */
   readonly logger?: boolean | object;
   readonly version?: string;
+  /** Addresses or CIDR blocks of reverse proxies whose `X-Forwarded-For` is believed (limits/trust-proxy.ts). */
+  readonly trustProxy?: readonly string[] | undefined;
+  /** Per-principal write limits (default: DEFAULT_WRITE_RATE). */
+  readonly writeRates?: WriteRates | undefined;
 }
 
 export interface App {
   readonly fastify: FastifyInstance;
   readonly authFailures: FailureLimiter;
+  readonly writeLimits: WriteLimiter;
   /** Every route registered, with its permission: what the authorisation matrix test walks. */
   readonly routes: readonly { method: string; url: string; permission: string | undefined }[];
 }
@@ -48,8 +56,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const fastify = Fastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Never log credentials, whatever the log level.
-    logger: options.logger ? { ...(typeof options.logger === 'object' ? options.logger : {}), redact: ['req.headers.authorization'] } : false,
+    logger: options.logger ? requestLogger(options.logger) : false,
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     return503OnClosing: true,
+    // Router and HTTP parser errors answer in the catalogue's shape, never echoing the URL.
+    frameworkErrors,
+    clientErrorHandler,
     forceCloseConnections: 'idle', // active requests finish on close (see Cairn.close)
   });
   const routes: { method: string; url: string; permission: string | undefined }[] = [];
@@ -73,8 +85,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   fastify.addSchema(ErrorBody);
   installErrorHandling(fastify);
-  const authFailures = installAuth(fastify, options.services.authenticator);
-  const metrics = installMetrics(fastify, options.services, authFailures);
+  const authFailures = new FailureLimiter();
+  const writeLimits = new WriteLimiter(options.writeRates ?? parseWriteRates(DEFAULT_WRITE_RATE));
+  installAuth(fastify, options.services.authenticator, authFailures, writeLimits);
+  const metrics = installMetrics(fastify, options.services, { authFailures, writeLimits });
   installAccessLog(fastify, options.services.accessLog);
 
   await fastify.register(swagger, {
@@ -98,5 +112,5 @@ export async function buildApp(options: AppOptions): Promise<App> {
   openLineageRoutes(fastify, options.services);
   exportRoutes(fastify, options.services);
   await fastify.ready();
-  return { fastify, authFailures, routes };
+  return { fastify, authFailures, writeLimits, routes };
 }

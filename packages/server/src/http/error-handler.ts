@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CairnError, ERROR_CATALOG, type ApiErrorCode } from '../errors/catalog.js';
 
@@ -19,7 +21,40 @@ const FASTIFY_CODES: Record<string, ApiErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_BAD_URL: 'invalid_url',
+  FST_ERR_MAX_PARAM_LENGTH: 'param_too_long',
 };
+
+/** Messages of our own for Fastify's errors whose message would echo the URL or a header back. */
+const OWN_MESSAGES: Partial<Record<ApiErrorCode, string>> = {
+  invalid_url: 'the request URL is not valid (bad percent-encoding)',
+  param_too_long: 'a path parameter is longer than 100 characters',
+  unsupported_media_type: 'the body must be application/json',
+  invalid_json: 'the request body is not valid JSON',
+};
+
+/** The router's own errors (a URL it cannot decode, a parameter too long), in our shape: Fastify's `frameworkErrors`. */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const code = FASTIFY_CODES[error.code] ?? 'invalid_request';
+  void sendError(reply, code, OWN_MESSAGES[code] ?? 'the request cannot be routed');
+}
+
+/**
+ * Errors Node's HTTP parser raises before there is a request (oversized headers, malformed
+ * bytes, a timeout): answered in our shape on the raw socket, then the connection is closed, as
+ * Node itself would. Fastify's `clientErrorHandler`.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const code: ApiErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'malformed_request';
+  const message = { headers_too_large: 'the request headers are too large', request_timeout: 'the request was not received in time', malformed_request: 'the request is not valid HTTP/1.1' }[code as 'headers_too_large'];
+  const status = ERROR_CATALOG[code].status;
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
+}
 
 function describeIssue(part: string, issue: ValidationIssue): { path: string; message: string } {
   const extra = issue.params?.['additionalProperty'];
@@ -48,7 +83,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       return sendError(reply, 'invalid_request', first ? `${first.path} ${first.message}` : 'invalid request', details);
     }
     const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
-    if (mapped) return sendError(reply, mapped, fe.message);
+    if (mapped) return sendError(reply, mapped, OWN_MESSAGES[mapped] ?? fe.message);
     if (error instanceof SyntaxError || (fe.statusCode === 400 && /JSON/i.test(fe.message))) {
       return sendError(reply, 'invalid_json', 'the request body is not valid JSON');
     }

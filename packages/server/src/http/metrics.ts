@@ -2,12 +2,13 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import type { FailureLimiter } from '../auth/failure-limiter.js';
+import type { WriteLimiter } from '../limits/write-limiter.js';
 
 /**
  * Prometheus metrics (text exposition at GET /metrics). One registry per app, so several
  * servers in one process (tests) do not mix their figures.
  */
-export function installMetrics(app: FastifyInstance, services: Services, authFailures: FailureLimiter): Registry {
+export function installMetrics(app: FastifyInstance, services: Services, limits: { authFailures: FailureLimiter; writeLimits: WriteLimiter }): Registry {
   const registry = new Registry();
   const requests = new Counter({ name: 'cairn_http_requests_total', help: 'HTTP requests answered, by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
   const latency = new Histogram({
@@ -34,7 +35,9 @@ export function installMetrics(app: FastifyInstance, services: Services, authFai
         this.inc(read());
       },
     });
-  counterFrom('cairn_auth_failures_total', 'Failed authentications (this process)', () => authFailures.total);
+  counterFrom('cairn_auth_failures_total', 'Failed authentications (this process)', () => limits.authFailures.total);
+  counterFrom('cairn_writes_rate_limited_total', 'Writes refused with 429 rate_limited (this process)', () => limits.writeLimits.refused);
+  counterFrom('cairn_refusals_suppressed_total', 'Refusals counted in a refusals.suppressed entry instead of written one by one (this process)', () => ledger.refusals.suppressed);
   counterFrom('cairn_ledger_commits_total', 'Ledger transactions committed (this process)', () => ledger.stats.commits);
   counterFrom('cairn_ledger_entries_appended_total', 'Ledger entries appended (this process)', () => ledger.stats.entries);
   counterFrom('cairn_ledger_commit_failures_total', 'Ledger transactions that failed (this process)', () => ledger.stats.failedCommits);

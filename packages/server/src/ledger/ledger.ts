@@ -4,6 +4,7 @@ import type { Store } from '../store/store.js';
 import { Appender, type AppendRequest, type AppendResult, type AppenderOptions } from './appender.js';
 import { Checkpointer, type StoredCheckpoint } from './checkpointer.js';
 import type { Entry } from './entry.js';
+import { RefusalRecorder, type RefusalLimits } from './refusal-recorder.js';
 import { consistencyPlan, inclusionPlan } from './tree-math.js';
 import { foldRange, nodeKey, readNodes, resolvePlan } from './tree-reader.js';
 
@@ -36,13 +37,16 @@ export class Ledger {
   readonly store: Store;
   readonly signer: LogSigner;
   readonly checkpoints: Checkpointer;
+  /** Every recorded refusal goes through here: written one by one up to a limit, then counted. */
+  readonly refusals: RefusalRecorder;
   readonly #appender: Appender;
 
-  constructor(store: Store, signer: LogSigner, options: AppenderOptions = {}) {
+  constructor(store: Store, signer: LogSigner, options: AppenderOptions & { refusalLimits?: RefusalLimits | undefined } = {}) {
     this.store = store;
     this.signer = signer;
     this.#appender = new Appender(store, options);
     this.checkpoints = new Checkpointer(store, signer);
+    this.refusals = new RefusalRecorder((request) => this.append(request), options.refusalLimits, options.now);
   }
 
   get origin(): string {

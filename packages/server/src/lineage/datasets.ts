@@ -229,8 +229,8 @@ export class Datasets {
     const d = evaluateCertification(policy, { digest, owner: dataset.owner, dataClasses: dataset.dataClasses, legalBasis: dataset.legalBasis, objectCount: dataset.objectCount, inputs });
     const actor = actorOf(principal);
     if (!d.allowed) {
-      const recorded = await this.#ledger.append({ actor, entries: [{ kind: 'dataset.certification_refused', subject: nodeKey('dataset', digest), body: { digest, reason, decision: d as unknown as JsonObject } }] });
-      throw new CairnError('certification_failed', `dataset ${digest} fails certification: ${d.reasons.join('; ')}`, { details: { decision: d, ledgerIndex: recorded.entries[0]!.index } });
+      const recorded = await this.#ledger.refusals.record(actor, { kind: 'dataset.certification_refused', subject: nodeKey('dataset', digest), body: { digest, reason, decision: d as unknown as JsonObject } });
+      throw new CairnError('certification_failed', `dataset ${digest} fails certification: ${d.reasons.join('; ')}`, { details: { decision: d, ...recorded } });
     }
     await this.#transition(actor, dataset, 'certified', reason, { decision: d as unknown as JsonObject });
     return { dataset: await this.get(digest), decision: d };

@@ -123,8 +123,8 @@ export class Runs {
     const found = await Promise.all(input.inputs.map((d) => this.#datasets.find(d)));
     const d = evaluateRunInputs(policy, input.inputs.map((digest, i) => ({ digest, state: found[i]?.state, dataClasses: found[i]?.dataClasses })), input.zone);
     if (!d.allowed) {
-      const recorded = await this.#ledger.append({ actor, entries: [{ kind: 'run.refused', subject: `run-request:${input.name}`, body: { name: input.name, inputs: [...input.inputs], zone: input.zone, decision: d as unknown as JsonObject } }] });
-      throw new CairnError('run_inputs_refused', `run ${input.name} refused: ${d.reasons.join('; ')}`, { details: { decision: d, ledgerIndex: recorded.entries[0]!.index } });
+      const recorded = await this.#ledger.refusals.record(actor, { kind: 'run.refused', subject: `run-request:${input.name}`, body: { name: input.name, inputs: [...input.inputs], zone: input.zone, decision: d as unknown as JsonObject } });
+      throw new CairnError('run_inputs_refused', `run ${input.name} refused: ${d.reasons.join('; ')}`, { details: { decision: d, ...recorded } });
     }
     const id = `run_${crypto.randomBytes(9).toString('base64url')}`;
     let record: RunRecord | undefined;

@@ -209,8 +209,8 @@ export class Registry {
     const { policy } = await this.#policies.active();
     const d = evaluateValidation(policy, d0.modelRecord.riskTier, d0.evidence, d0.waivers, await runLineage(this.#runs, d0.runId));
     if (!d.allowed) {
-      const recorded = await this.#ledger.append({ actor, entries: [{ kind: 'model_version.validation_failed', subject: versionKey(id), body: { id, decision: d as unknown as JsonObject } }] });
-      throw new CairnError('validation_failed', `version ${id} fails validation: ${d.reasons.join('; ')}`, { details: { decision: d, ledgerIndex: recorded.entries[0]!.index } });
+      const recorded = await this.#ledger.refusals.record(actor, { kind: 'model_version.validation_failed', subject: versionKey(id), body: { id, decision: d as unknown as JsonObject } });
+      throw new CairnError('validation_failed', `version ${id} fails validation: ${d.reasons.join('; ')}`, { details: { decision: d, ...recorded } });
     }
     await this.#transition(actor, id, ['draft'], 'validated', 'model_version.validated', { decision: d as unknown as JsonObject, evidenceSet: d0.evidenceSet });
     return { version: await this.version(id), decision: d };

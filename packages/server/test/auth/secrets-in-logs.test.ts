@@ -47,4 +47,32 @@ describe('secrets never reach the logs', () => {
       await cairn.close();
     }
   });
+  it('logs URLs without their query values, on routes, unknown routes and undecodable URLs alike', async () => {
+    const location = storeCases[0]!.fresh();
+    const cairn = await openCairn({ dataDir: location.dataDir, host: '127.0.0.1', port: 0, checkpointIntervalMs: 60_000, bodyLimit: 1 << 20, logLevel: 'silent' });
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(...String(chunk).split('\n').filter((l) => l.length > 0));
+        done();
+      },
+    });
+    const { fastify } = await buildApp({ services: cairn, logger: { level: 'info', stream } });
+    try {
+      const url = await fastify.listen({ host: '127.0.0.1', port: 0 });
+      const admin = fs.readFileSync(path.join(location.dataDir, 'admin-token'), 'utf8').trim();
+      const auth = { authorization: `Bearer ${admin}` };
+      await fetch(`${url}/api/v1/whoami?token=secret-one`, { headers: auth });
+      await fetch(`${url}/api/v1/log/entries?start=0&limit=1&token=secret-two`, { headers: auth });
+      await fetch(`${url}/api/v1/nowhere?token=secret-three`);
+      await fetch(`${url}/api/v1/log/entries/%FF?token=secret-four`);
+      const logged = lines.join('\n');
+      assert.ok(logged.includes('/api/v1/whoami?token'), 'the path and the parameter name are logged');
+      for (const secret of ['secret-one', 'secret-two', 'secret-three', 'secret-four']) assert.ok(!logged.includes(secret), `${secret} appears in the log`);
+      for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `a log line is not JSON: ${line}`);
+    } finally {
+      await fastify.close();
+      await cairn.close();
+    }
+  });
 });

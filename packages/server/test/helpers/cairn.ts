@@ -5,7 +5,7 @@ import { SYSTEM_ACTOR } from '../../src/auth/principal.js';
 import { hashToken, newTokenSecret } from '../../src/auth/token-rows.js';
 import { issueBootstrapToken } from '../../src/auth/tokens.js';
 import type { AdmissionOptions } from '../../src/deployments/index.js';
-import { openCairn, type Cairn } from '../../src/server.js';
+import { openCairn, type Cairn, type ServerConfig } from '../../src/server.js';
 import { assertBundlesConform } from './bundles.js';
 import type { StoreLocation } from './stores.js';
 
@@ -26,7 +26,7 @@ export interface RunningCairn {
 }
 
 /** A real server on a loopback port over the given store location. */
-export async function startCairn(location: StoreLocation, overrides: { checkpointIntervalMs?: number; bodyLimit?: number; admission?: AdmissionOptions; now?: () => number } = {}): Promise<RunningCairn> {
+export async function startCairn(location: StoreLocation, overrides: { checkpointIntervalMs?: number; bodyLimit?: number; admission?: AdmissionOptions; now?: () => number } & Pick<ServerConfig, 'trustProxy' | 'writeRates' | 'refusalLimits'> = {}): Promise<RunningCairn> {
   const cairn = await openCairn({
     dataDir: location.dataDir,
     databaseUrl: location.databaseUrl,
@@ -38,6 +38,9 @@ export async function startCairn(location: StoreLocation, overrides: { checkpoin
     logLevel: 'silent',
     ...(overrides.admission ? { admission: overrides.admission } : {}),
     ...(overrides.now ? { now: overrides.now } : {}),
+    trustProxy: overrides.trustProxy,
+    writeRates: overrides.writeRates,
+    refusalLimits: overrides.refusalLimits,
   });
   const url = await cairn.app.fastify.listen({ host: '127.0.0.1', port: 0 });
   const adminToken = fs.readFileSync(path.join(location.dataDir, 'admin-token'), 'utf8').trim();

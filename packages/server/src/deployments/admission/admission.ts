@@ -70,29 +70,28 @@ export class Admission {
     const what = describe(req);
     let recorded = 'dry run: not recorded';
     if (req.dryRun !== true) {
-      const { entries } = await this.#ledger.append({
-        actor: actorOf(principal),
-        entries: [
-          {
-            kind: 'admission.decided',
-            subject: `admission:${req.uid}`,
-            body: {
-              uid: req.uid,
-              operation: req.operation,
-              kind: { ...req.kind },
-              namespace: req.namespace ?? null,
-              name: nameOf(req) ?? null,
-              user: req.userInfo?.username ?? null,
-              zone: zone ?? null,
-              models,
-              allowed: d.allowed,
-              reasons: [...d.reasons],
-              decision: d as unknown as JsonObject,
-            },
-          },
-        ],
-      });
-      recorded = `Cairn ledger entry ${entries[0]!.index}`;
+      const entry = {
+        kind: 'admission.decided',
+        subject: `admission:${req.uid}`,
+        body: {
+          uid: req.uid,
+          operation: req.operation,
+          kind: { ...req.kind },
+          namespace: req.namespace ?? null,
+          name: nameOf(req) ?? null,
+          user: req.userInfo?.username ?? null,
+          zone: zone ?? null,
+          models,
+          allowed: d.allowed,
+          reasons: [...d.reasons],
+          decision: d as unknown as JsonObject,
+        },
+      };
+      // A denial loop (a controller re-creating a refused pod) must not flood the ledger: denials
+      // go through the refusal limit; allowed admissions are each written.
+      const actor = actorOf(principal);
+      const written = d.allowed ? { ledgerIndex: (await this.#ledger.append({ actor, entries: [entry] })).entries[0]!.index } : await this.#ledger.refusals.record(actor, entry);
+      recorded = 'ledgerIndex' in written ? `Cairn ledger entry ${written.ledgerIndex}` : 'counted with similar recent denials in one ledger entry';
     }
     return admissionResponse(req.uid, d.allowed, `Cairn denied ${what}: ${d.reasons.join('; ')} (${recorded})`);
   }
