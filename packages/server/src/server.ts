@@ -88,7 +88,8 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
     const app = await buildApp({ services, bodyLimit: config.bodyLimit, logger });
     const log = app.fastify.log;
-    ledger.checkpoints.start(config.checkpointIntervalMs, (err) => log.error({ err }, 'checkpoint signing failed'));
+    store.onConnectionError((err) => log.warn({ reason: err.message }, 'store connection lost; the pool connects anew on next use'));
+    ledger.checkpoints.start(config.checkpointIntervalMs, log);
     let closed = false;
     return {
       ...services,
