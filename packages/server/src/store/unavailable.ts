@@ -52,17 +52,18 @@ function classifyOne(err: unknown): Failure | undefined {
 /**
  * The one place that decides whether an error means "the store is unreachable right now" rather
  * than a bug or a bad request. Walks the `cause` chain, so a wrapped driver error counts. Returns
- * the error to answer with, or undefined for every other failure.
+ * the error to answer with (`unreachableMessage` if given and the store is unreachable rather
+ * than full), or undefined for every other failure.
  */
-export function storeFailure(err: unknown, message?: string): StoreUnavailableError | undefined {
+export function storeFailure(err: unknown, unreachableMessage?: string): StoreUnavailableError | undefined {
   for (let e: unknown = err, depth = 0; e !== undefined && depth < 8; e = (e as { cause?: unknown } | null)?.cause, depth += 1) {
     if (e instanceof StoreUnavailableError) return e; // already says what is known (e.g. an unknown COMMIT outcome)
     const failure = classifyOne(e);
     if (failure === 'full') {
-      return new StoreUnavailableError('store_full', message ?? 'the store has no space left; nothing was written. An operator must free space', { cause: err });
+      return new StoreUnavailableError('store_full', 'the store has no space left (disk full); nothing was written. Writes resume once an operator frees space', { cause: err });
     }
     if (failure === 'unavailable') {
-      return new StoreUnavailableError('unavailable', message ?? 'the store cannot be reached right now; retry later', { cause: err });
+      return new StoreUnavailableError('unavailable', unreachableMessage ?? 'the store cannot be reached right now; retry later', { cause: err });
     }
   }
   return undefined;
