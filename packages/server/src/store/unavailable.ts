@@ -58,6 +58,7 @@ function classifyOne(err: unknown): Failure | undefined {
 export function storeFailure(err: unknown, unreachableMessage?: string): StoreUnavailableError | undefined {
   for (let e: unknown = err, depth = 0; e !== undefined && depth < 8; e = (e as { cause?: unknown } | null)?.cause, depth += 1) {
     if (e instanceof StoreUnavailableError) return e; // already says what is known (e.g. an unknown COMMIT outcome)
+    if (e instanceof CairnError) return undefined; // a domain error (the identity provider unreachable…) says what it is
     const failure = classifyOne(e);
     if (failure === 'full') {
       return new StoreUnavailableError('store_full', 'the store has no space left (disk full); nothing was written. Writes resume once an operator frees space', { cause: err });

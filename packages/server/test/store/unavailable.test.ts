@@ -80,6 +80,8 @@ describe('storeFailure on any error', () => {
     const unknown = new StoreUnavailableError('unavailable', 'lost during COMMIT', { details: { commitOutcome: 'unknown' } });
     assert.equal(storeFailure(unknown, 'nothing was written'), unknown);
     assert.equal(storeFailure(new CairnError('forbidden', 'no')), undefined);
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    assert.equal(storeFailure(new CairnError('unavailable', 'the identity provider cannot be reached', { cause: refused })), undefined, 'not the store');
     assert.equal(storeFailure(new TypeError('x is undefined')), undefined);
     assert.equal(storeFailure('a string'), undefined);
     assert.equal(storeFailure(null), undefined);
