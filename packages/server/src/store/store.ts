@@ -315,7 +315,8 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}`);
   }
   if (schema && !options.readOnly) {
-    const setup = new pg.Client({ connectionString: url });
+    const setup = new pg.Client({ connectionString: url, application_name: 'cairn' });
+    setup.on('error', () => undefined); // dropped while creating the schema: the query below fails instead
     await setup.connect();
     try {
       await setup.query(`create schema if not exists ${schema}`).catch((err: { code?: string }) => {
