@@ -100,7 +100,11 @@ describe('cairn serve on SQLite when the store cannot be written', () => {
 
   test('a full disk: appends get 507 store_full, nothing half-written, reads go on, appends resume once space is freed', { timeout: 120_000 }, async (t) => {
     const mount = scratch.dir('cairn-full-disk-');
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,mode=0700', 'tmpfs', mount]);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,mode=0700', 'tmpfs', mount], { stdio: 'pipe' });
+    } catch (err) {
+      throw new Error(`this test mounts an 8 MB tmpfs to fill, which needs root (CI runs as root): ${(err as { stderr?: Buffer }).stderr?.toString().trim()}`, { cause: err });
+    }
     mounts.push(mount);
     const data = path.join(mount, 'data');
     const server = await spawnServer({ data });
