@@ -54,7 +54,7 @@ describe('cairn serve while PostgreSQL drops its connections', () => {
     void server.exited.then(() => (exitedEarly = true));
 
     const stop = new AbortController();
-    const load = appendLoad({ url: server.url, token, clients: 8, prefix: 'pg', signal: stop.signal, maxEntries: 1500, continueAfterUnavailableMs: 20 });
+    const load = appendLoad({ url: server.url, token, clients: 8, prefix: 'pg', signal: stop.signal, maxEntries: 10_000, continueAfterUnavailableMs: 20 });
     const deadline = setTimeout(() => stop.abort(), 60_000);
 
     let terminated = 0;
