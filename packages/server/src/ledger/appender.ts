@@ -141,8 +141,8 @@ export class Appender {
               try {
                 await pending.request.apply(trx, appended);
               } catch (err) {
-                await sql.raw('rollback to savepoint cairn_request').execute(trx).catch((lost: unknown) => {
-                  throw new TransactionLost(lost);
+                await sql.raw('rollback to savepoint cairn_request').execute(trx).catch((rollbackError: unknown) => {
+                  throw new TransactionLost(err, rollbackError);
                 });
                 throw err;
               }
@@ -200,11 +200,17 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-/** Rolling back to a request's savepoint failed: the transaction is no longer ours to continue. */
+/**
+ * Rolling back to a request's savepoint failed: the transaction is no longer ours to continue
+ * (SQLite rolls the whole of it back on SQLITE_FULL, and the savepoint is gone). The cause is
+ * the request's own failure, which says why.
+ */
 class TransactionLost extends Error {
   override readonly name = 'TransactionLost';
-  constructor(cause: unknown) {
+  readonly rollbackError: unknown;
+  constructor(cause: unknown, rollbackError: unknown) {
     super('the transaction was lost while rolling back one request', { cause });
+    this.rollbackError = rollbackError;
   }
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
+import { sql } from 'kysely';
 import { auditStore } from '../../src/ledger/audit.js';
 import type { CheckpointLog } from '../../src/ledger/checkpointer.js';
 import { Ledger } from '../../src/ledger/ledger.js';
@@ -131,6 +132,43 @@ for (const c of storeCases) {
     });
   });
 }
+
+describe('a batch whose transaction fails half-way (sqlite)', () => {
+  test('a request that fills the disk inside the transaction fails its whole batch: nothing of any request is written', async () => {
+    const location = storeCases.find((s) => s.name === 'sqlite')!.fresh();
+    const outage = await outageFor('sqlite', location);
+    try {
+      const ledger = await ledgerOn(outage, location);
+      await ledger.append({ actor: testActor, entries: entries(1, 'before') });
+      const size = await ledger.size();
+      const pages = (await sql<{ page_count: number }>`pragma page_count`.execute(outage.store.db)).rows[0]!.page_count;
+      await sql.raw(`pragma max_page_count = ${pages + 2}`).execute(outage.store.db);
+      // Three requests queued together share one transaction; the second's projection cannot fit.
+      const settled = await Promise.allSettled([
+        ledger.append({ actor: testActor, entries: entries(1, 'a') }),
+        ledger.append({
+          actor: testActor,
+          entries: entries(1, 'b'),
+          apply: async (trx) => void (await trx.insertInto('cairn_meta').values({ key: 'filler', value: 'x'.repeat(200_000) }).execute()),
+        }),
+        ledger.append({ actor: testActor, entries: entries(1, 'c') }),
+      ]);
+      await sql.raw('pragma max_page_count = 1073741823').execute(outage.store.db);
+      for (const s of settled) {
+        assert.equal(s.status, 'rejected', 'a request of the failed batch was acknowledged');
+        assert.ok(s.reason instanceof StoreUnavailableError, String(s.reason));
+        assert.equal(s.reason.code, 'store_full');
+      }
+      assert.equal(await ledger.size(), size, 'entries of the failed batch were written');
+      assert.equal(await outage.store.db.selectFrom('cairn_meta').select('key').where('key', '=', 'filler').executeTakeFirst(), undefined, 'a projection of the failed batch was written');
+      const next = await ledger.append({ actor: testActor, entries: entries(1, 'after') });
+      assert.equal(next.entries[0]!.index, size);
+      assert.equal((await auditStore(outage.store)).ok, true);
+    } finally {
+      await outage.close();
+    }
+  });
+});
 
 if (PG_URL) {
   describe('a COMMIT whose reply is lost (postgres)', () => {
