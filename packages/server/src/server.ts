@@ -101,7 +101,8 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const app = await buildApp({ services, bodyLimit: config.bodyLimit, logger, trustProxy: config.trustProxy, writeRates: config.writeRates });
     const log = app.fastify.log;
     ledger.refusals.onError = (err) => log.error({ err }, 'writing a refusals.suppressed entry failed');
-    ledger.checkpoints.start(config.checkpointIntervalMs, (err) => log.error({ err }, 'checkpoint signing failed'));
+    store.onConnectionError((err) => log.warn({ reason: err.message }, 'store connection lost; the pool connects anew on next use'));
+    ledger.checkpoints.start(config.checkpointIntervalMs, log);
     let closed = false;
     return {
       ...services,

@@ -21,6 +21,8 @@ export interface LoadResult {
   transportErrors: number;
   /** Answers other than 201, as `status body`; each ends its client. */
   readonly refusals: string[];
+  /** 503 `unavailable` answers with a `Retry-After`, when the load is told to go on after them. */
+  unavailable: number;
 }
 
 export interface LoadOptions {
@@ -33,6 +35,11 @@ export interface LoadOptions {
   readonly signal: AbortSignal;
   /** Stop once this many entries are acknowledged in total. */
   readonly maxEntries?: number;
+  /**
+   * Count a 503 `unavailable` that carries `Retry-After` and go on after this many ms, instead of
+   * ending the client (a store outage under test). Without it, a 503 is a refusal like any other.
+   */
+  readonly continueAfterUnavailableMs?: number;
 }
 
 /**
@@ -40,7 +47,7 @@ export interface LoadOptions {
  * keep-alive connections, bodies `{client, seq}`, and records what was acknowledged.
  */
 export async function appendLoad(options: LoadOptions): Promise<LoadResult> {
-  const result: LoadResult = { acked: [], sent: [], transportErrors: 0, refusals: [] };
+  const result: LoadResult = { acked: [], sent: [], transportErrors: 0, refusals: [], unavailable: 0 };
   const done = () => options.signal.aborted || (options.maxEntries !== undefined && result.acked.length >= options.maxEntries);
 
   const client = async (client: string) => {
@@ -69,6 +76,12 @@ export async function appendLoad(options: LoadOptions): Promise<LoadResult> {
       } catch {
         result.transportErrors += 1; // the answer was cut off: not an acknowledgement
         return;
+      }
+      const pause = options.continueAfterUnavailableMs;
+      if (pause !== undefined && res.status === 503 && res.headers.has('retry-after') && /"code":"unavailable"/.test(text)) {
+        result.unavailable += 1;
+        await new Promise((r) => setTimeout(r, pause));
+        continue;
       }
       if (res.status !== 201) {
         result.refusals.push(`${res.status} ${text.slice(0, 300)}`); // never expected: the test fails on it

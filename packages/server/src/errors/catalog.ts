@@ -66,7 +66,8 @@ export const ERROR_CATALOG = {
   invalid_range: { status: 422, meaning: 'The range is reversed: a consistency proof with from > to, or an export whose from is not before its to.' },
   log_empty: { status: 404, meaning: 'The log has no entries yet, so there is nothing to prove.' },
   store_inconsistent: { status: 500, meaning: 'The store contradicts itself (a missing row or node); run `cairn log verify`.' },
-  unavailable: { status: 503, meaning: "A dependency cannot be reached (the store, or the identity provider's key set with no usable cached keys); nothing was written. Retry later." },
+  unavailable: { status: 503, meaning: "A dependency cannot be reached (the store — PostgreSQL restarting, failing over or refusing connections, the embedded file locked by another process — or the identity provider's key set with no usable cached keys). Retry after the seconds in `Retry-After`. Nothing was written, except after a connection lost during COMMIT, which the message says: the entries may then be in the log, and a retry may append them twice." },
+  store_full: { status: 507, meaning: 'The store has no space left (disk full); nothing was written. Reads still work; writes resume once an operator frees space.' },
   access_not_recorded: { status: 503, meaning: 'The read is one the policy pack audits, and its access record could not be written, so nothing was served (fail closed). Retry later.' },
   internal: { status: 500, meaning: 'An unexpected server error; nothing was written. The server log has the details.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;

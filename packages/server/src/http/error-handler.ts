@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CairnError, ERROR_CATALOG, type ApiErrorCode } from '../errors/catalog.js';
+import { STORE_RETRY_AFTER_SECONDS, storeFailure } from '../store/unavailable.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -11,6 +12,7 @@ interface ValidationIssue {
 
 export function sendError(reply: FastifyReply, code: ApiErrorCode, message: string, details?: unknown): FastifyReply {
   const body = details === undefined ? { error: { code, message } } : { error: { code, message, details } };
+  if (code === 'unavailable' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
   return reply.status(ERROR_CATALOG[code].status).type('application/json').send(body);
 }
 
@@ -65,12 +67,24 @@ function describeIssue(part: string, issue: ValidationIssue): { path: string; me
   return { path: base, message: issue.message ?? 'is invalid' };
 }
 
+function rootMessage(err: unknown): string {
+  let e = err as { cause?: unknown; message?: unknown } | undefined;
+  while (e && typeof e.cause === 'object' && e.cause !== null) e = e.cause as typeof e;
+  return typeof e?.message === 'string' ? e.message : String(e);
+}
+
 /**
  * One place turns every failure into `{ error: { code, message, details? } }`. A client never
  * sees a stack trace; an unexpected error is logged in full and answered with `internal`.
  */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | CairnError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    const unreachable = storeFailure(error);
+    if (unreachable) {
+      // Expected while the database restarts: one line without a stack, not an "unexpected error".
+      request.log.warn({ code: unreachable.code, reason: rootMessage(error) }, unreachable.message);
+      return sendError(reply, unreachable.code, unreachable.message, unreachable.details);
+    }
     if (error instanceof CairnError) {
       if (error.status >= 500) request.log.error({ err: error }, error.message);
       return sendError(reply, error.code, error.message, error.details);

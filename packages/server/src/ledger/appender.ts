@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { CairnError } from '../errors/catalog.js';
 import type { Database, LogEntryTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
+import { storeFailure } from '../store/unavailable.js';
 import { entryLeaf, makeEntry, rfc3339, type Actor, type Entry, type EntryInput } from './entry.js';
 import { rangeNodes } from './tree-math.js';
 import { nodeKey, readNodes } from './tree-reader.js';
@@ -140,13 +141,19 @@ export class Appender {
               try {
                 await pending.request.apply(trx, appended);
               } catch (err) {
-                await sql.raw('rollback to savepoint cairn_request').execute(trx);
+                await sql.raw('rollback to savepoint cairn_request').execute(trx).catch((rollbackError: unknown) => {
+                  throw new TransactionLost(err, rollbackError);
+                });
                 throw err;
               }
               await sql.raw('release savepoint cairn_request').execute(trx);
             }
             outcomes.set(pending, appended);
           } catch (error) {
+            // The transaction itself failed (SQLite rolls all of it back on SQLITE_FULL, IOERR or
+            // BUSY; a PostgreSQL connection may be gone): going on would write the rest of the
+            // batch outside any transaction. Abandon the whole batch instead.
+            if (error instanceof TransactionLost || storeFailure(error)) throw error;
             range = mark.range;
             lastTime = mark.lastTime;
             rows.length = mark.rows;
@@ -193,7 +200,26 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
+/**
+ * Rolling back to a request's savepoint failed: the transaction is no longer ours to continue
+ * (SQLite rolls the whole of it back on SQLITE_FULL, and the savepoint is gone). The cause is
+ * the request's own failure, which says why.
+ */
+class TransactionLost extends Error {
+  override readonly name = 'TransactionLost';
+  readonly rollbackError: unknown;
+  constructor(cause: unknown, rollbackError: unknown) {
+    super('the transaction was lost while rolling back one request', { cause });
+    this.rollbackError = rollbackError;
+  }
+}
+
+/**
+ * Why nobody in the batch got an answer but this one. A lost COMMIT keeps its own message
+ * (the outcome is unknown); any other failure happened before COMMIT: nothing was written.
+ */
 function toStoreError(err: unknown): unknown {
   if (err instanceof CairnError) return err;
-  return new CairnError('unavailable', 'the store did not commit the batch; nothing was written', { cause: err });
+  const message = 'the store did not commit the batch; nothing was written. Retry later';
+  return storeFailure(err, message) ?? new CairnError('unavailable', message, { cause: err });
 }

@@ -1,9 +1,17 @@
 import { verifyConsistency } from '@cairn/verify';
 import type { LogSigner } from '../keys/log-signer.js';
 import type { Store } from '../store/store.js';
+import { storeFailure } from '../store/unavailable.js';
 import { rfc3339 } from './entry.js';
 import { consistencyPlan, rangeNodes } from './tree-math.js';
 import { resolvePlan } from './tree-reader.js';
+
+/** Where the periodic signer reports (pino's shape). */
+export interface CheckpointLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
 
 export interface StoredCheckpoint {
   readonly size: number;
@@ -23,6 +31,7 @@ export class Checkpointer {
   readonly #signer: LogSigner;
   #inFlight: Promise<StoredCheckpoint | undefined> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #paused = false;
   /** Signed checkpoints never change: once read, a size's checkpoint is served from memory. */
   readonly #bySize = new Map<number, StoredCheckpoint>();
 
@@ -39,10 +48,33 @@ export class Checkpointer {
     return this.#inFlight;
   }
 
-  start(intervalMs: number, onError: (err: unknown) => void): void {
+  /** True while the periodic signer waits for an unreachable store to return. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * Signs every `intervalMs` when the tree grew. While the store cannot be reached the signer
+   * pauses: it says so once, keeps trying each interval without logging, and says once when it
+   * signs again. Any other failure (a consistency proof that fails) is logged every time.
+   */
+  start(intervalMs: number, log: CheckpointLog): void {
     this.stop();
     this.#timer = setInterval(() => {
-      this.signIfGrown().catch(onError);
+      this.signIfGrown().then(
+        () => {
+          if (!this.#paused) return;
+          this.#paused = false;
+          log.info({}, 'store reachable again: checkpoint signing resumed');
+        },
+        (err: unknown) => {
+          const failure = storeFailure(err);
+          if (!failure) return log.error({ err }, 'checkpoint signing failed');
+          if (this.#paused) return;
+          this.#paused = true;
+          log.warn({ code: failure.code, reason: causeOf(err) }, 'store unavailable: checkpoint signing paused until it returns');
+        },
+      );
     }, intervalMs);
     this.#timer.unref();
   }
@@ -86,6 +118,11 @@ export class Checkpointer {
       .execute();
     return this.at(size);
   }
+}
+
+function causeOf(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown };
+  return [e.code, e.message].filter((x) => typeof x === 'string' && x !== '').join(': ');
 }
 
 function toCheckpoint(row: { size: number; root_hash: Uint8Array; note: string; signed_at: string }): StoredCheckpoint {

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations.js';
+import { markConnectFailure, storeFailure, StoreUnavailableError } from './unavailable.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -23,6 +24,13 @@ export interface StoreOptions {
   /** Connections in the PostgreSQL pool. */
   readonly poolSize?: number | undefined;
   /**
+   * How long a request waits for a PostgreSQL connection (a free pool slot or a new connection)
+   * before it is answered 503 `unavailable`. Default 5 s.
+   */
+  readonly connectTimeoutMs?: number | undefined;
+  /** How long a write waits for the embedded store's write lock held by another process. Default 5 s. */
+  readonly busyWaitMs?: number | undefined;
+  /**
    * Open an existing store for reading only (audits): nothing is created or migrated, and a
    * missing store is an error rather than a new empty one.
    */
@@ -36,6 +44,10 @@ export class Store {
   readonly description: string;
   /** PostgreSQL schema the store lives in, if not the default search path. */
   readonly schema: string | undefined;
+  /** Connections the PostgreSQL pool lost while holding them or while they were idle. */
+  connectionErrors = 0;
+  readonly #connectionListeners: ((err: Error) => void)[] = [];
+  #busyWaitMs = DEFAULT_BUSY_WAIT_MS;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect, description: string, schema?: string) {
     this.db = db;
@@ -44,9 +56,40 @@ export class Store {
     this.schema = schema;
   }
 
+  /**
+   * Called for every connection the database dropped (restart, failover, `pg_terminate_backend`,
+   * an idle timeout): the pool has discarded it already and connects anew on next use.
+   */
+  onConnectionError(listener: (err: Error) => void): void {
+    this.#connectionListeners.push(listener);
+  }
+
+  /** @internal the pool's error events; never throws (an unhandled 'error' would end the process). */
+  connectionLost(err: Error): void {
+    this.connectionErrors += 1;
+    for (const listener of this.#connectionListeners) {
+      try {
+        listener(err);
+      } catch {
+        // a listener's failure must not turn a dropped connection into a crash
+      }
+    }
+  }
+
+  /** Whether the store answers a trivial query now. */
+  async ping(): Promise<boolean> {
+    try {
+      await sql`select 1`.execute(this.db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Opens (and migrates) the store that the options select. */
   static async open(options: StoreOptions): Promise<Store> {
     const store = options.databaseUrl ? await openPostgres(options.databaseUrl, options) : openSqlite(options);
+    if (options.busyWaitMs !== undefined) store.#busyWaitMs = options.busyWaitMs;
     try {
       if (options.readOnly) await store.#requireSchema();
       else await store.migrate();
@@ -82,7 +125,8 @@ export class Store {
         const applied = new Set((await sql<{ name: string }>`select name from cairn_migrations`.execute(conn)).rows.map((r) => r.name));
         for (const name of Object.keys(all).sort()) {
           if (applied.has(name)) continue;
-          await sql.raw(pg ? 'begin' : 'begin immediate').execute(conn);
+          if (pg) await sql.raw('begin').execute(conn);
+          else await this.#beginImmediateHolding(conn);
           try {
             const done = await sql<{ name: string }>`select name from cairn_migrations where name = ${name}`.execute(conn);
             if (done.rows.length === 0) {
@@ -105,20 +149,57 @@ export class Store {
    * Runs `fn` in one write transaction on one connection. SQLite takes the write lock at BEGIN
    * (IMMEDIATE), so a read-then-write never fails half-way with SQLITE_BUSY; PostgreSQL callers
    * take the row locks they need (the ledger locks `log_head`).
+   *
+   * A lost connection during COMMIT leaves the outcome unknown (the server may have committed
+   * before the connection dropped): that failure says so (`details.commitOutcome: 'unknown'`),
+   * so that no caller reports it as "nothing was written".
    */
   async writeTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-    return this.db.connection().execute(async (conn) => {
-      await sql.raw(this.dialect === 'sqlite' ? 'begin immediate' : 'begin').execute(conn);
-      let result: T;
-      try {
-        result = await fn(conn);
-      } catch (err) {
-        await sql.raw('rollback').execute(conn).catch(() => undefined);
-        throw err;
-      }
-      await sql.raw('commit').execute(conn);
-      return result;
+    const deadline = Date.now() + this.#busyWaitMs;
+    for (let wait = 10; ; wait = Math.min(wait * 2, 250)) {
+      const outcome = await this.db.connection().execute(async (conn) => {
+        if (this.dialect === 'postgres') await sql.raw('begin').execute(conn);
+        else if (!(await tryBeginImmediate(conn, Date.now() + wait < deadline))) return BUSY;
+        let result: T;
+        try {
+          result = await fn(conn);
+        } catch (err) {
+          await sql.raw('rollback').execute(conn).catch(() => undefined);
+          throw err;
+        }
+        try {
+          await sql.raw('commit').execute(conn);
+        } catch (err) {
+          // SQLite keeps the transaction open after a failed COMMIT: end it, or the connection is stuck.
+          await sql.raw('rollback').execute(conn).catch(() => undefined);
+          throw this.#commitFailure(err);
+        }
+        return { result };
+      });
+      if (outcome !== BUSY) return outcome.result;
+      // Another process holds the embedded store's write lock: wait without holding our one
+      // connection (reads go on) and without blocking the event loop (busy_timeout would).
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  #commitFailure(err: unknown): unknown {
+    const failure = storeFailure(err);
+    // SQLite's COMMIT is atomic: BUSY or FULL means nothing was committed; an I/O error may not.
+    const unknown = failure?.code === 'unavailable' && (this.dialect === 'postgres' || /SQLITE_IOERR/.test(String((err as { code?: unknown }).code)));
+    if (!unknown) return err;
+    return new StoreUnavailableError('unavailable', 'the connection to the store was lost during COMMIT: the request may or may not have been written; a retry may write it twice', {
+      details: { commitOutcome: 'unknown' },
+      cause: err,
     });
+  }
+
+  /** BEGIN IMMEDIATE at start-up (migrations), waiting for another process's write lock. */
+  async #beginImmediateHolding(conn: Kysely<Database>): Promise<void> {
+    const deadline = Date.now() + Math.max(this.#busyWaitMs, 30_000);
+    for (let wait = 10; !(await tryBeginImmediate(conn, Date.now() + wait < deadline)); wait = Math.min(wait * 2, 250)) {
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 
   /**
@@ -131,6 +212,25 @@ export class Store {
 
   async close(): Promise<void> {
     await this.db.destroy();
+  }
+}
+
+const DEFAULT_BUSY_WAIT_MS = 5_000;
+/**
+ * better-sqlite3 is synchronous: SQLite's busy handler would stall the whole event loop while
+ * another process holds the lock. Keep it short and wait for write locks in `writeTransaction`.
+ */
+const SQLITE_BUSY_TIMEOUT_MS = 50;
+const BUSY = Symbol('busy');
+
+/** BEGIN IMMEDIATE; false if another process holds the write lock and `mayWait` (else its SQLITE_BUSY is thrown). */
+async function tryBeginImmediate(conn: Kysely<Database>, mayWait: boolean): Promise<boolean> {
+  try {
+    await sql.raw('begin immediate').execute(conn);
+    return true;
+  } catch (err) {
+    if (mayWait && /^SQLITE_BUSY/.test(String((err as { code?: unknown }).code))) return false;
+    throw err;
   }
 }
 
@@ -152,7 +252,7 @@ function openSqlite(options: StoreOptions): Store {
   // acknowledged entry survives power loss (https://www.sqlite.org/pragma.html#pragma_synchronous).
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
-  database.pragma('busy_timeout = 10000');
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return new Store(db, 'sqlite', `sqlite:${file}`);
@@ -218,7 +318,8 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}`);
   }
   if (schema && !options.readOnly) {
-    const setup = new pg.Client({ connectionString: url });
+    const setup = new pg.Client({ connectionString: url, application_name: 'cairn' });
+    setup.on('error', () => undefined); // dropped while creating the schema: the query below fails instead
     await setup.connect();
     try {
       await setup.query(`create schema if not exists ${schema}`).catch((err: { code?: string }) => {
@@ -233,10 +334,40 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     connectionString: url,
     max: options.poolSize ?? 10,
     types: pgTypes,
+    // A URL's own ?application_name= wins: operators (and tests) find their connections by it.
+    application_name: 'cairn',
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    keepAlive: true, // notice a peer that vanished without a reset (failover, a firewall's idle cut)
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new Store(db, 'postgres', `postgres:${redactUrl(url)}${schema ? `#${schema}` : ''}`, schema);
+  const store = new Store(
+    new Kysely<Database>({
+      dialect: new PostgresDialect({
+        // Whatever fails while a connection is being had (refused, timed out, a database closed to
+        // new connections) means the store is unreachable for this request.
+        pool: {
+          connect: () => pool.connect().catch((err: unknown) => Promise.reject(markConnectFailure(err))),
+          end: () => pool.end(),
+        },
+      }),
+    }),
+    'postgres',
+    `postgres:${redactUrl(url)}${schema ? `#${schema}` : ''}`,
+    schema,
+  );
+  // Without these listeners a connection the server drops (restart, failover, pg_terminate_backend)
+  // is an unhandled 'error' event that ends the process. The pool discards the client either way:
+  // an idle one at once, a checked-out one when released (it is no longer queryable).
+  const lost = new WeakSet<pg.PoolClient>();
+  pool.on('error', () => undefined); // reported once per client below
+  pool.on('connect', (client) =>
+    client.on('error', (err) => {
+      if (lost.has(client)) return; // a dropped connection reports twice: the server's message, then the socket's end
+      lost.add(client);
+      store.connectionLost(err);
+    }),
+  );
+  return store;
 }
 
 /** Never print credentials: keep scheme, host and database only. */
