@@ -129,6 +129,7 @@ export class Principals {
   async propose(by: Principal, p: PrincipalProposal): Promise<PrincipalRecord> {
     const id = normalisePrincipalId(p.id);
     await this.#refuseUnderElevation(by, id, 'propose a principal');
+    if (id === SYSTEM_ACTOR.id) throw new CairnError('invalid_request', `${id} is the name Cairn writes its own entries under (the installation ceremony, expiry); a principal cannot take it`, { details: { reserved: SYSTEM_ACTOR.id } });
     const owner = p.type === 'service' ? normalisePrincipalId(p.owner ?? by.id) : null;
     if (p.type === 'user' && p.owner !== undefined) throw new CairnError('invalid_request', 'only a service account has an owner');
     if (owner !== null) {
@@ -194,6 +195,9 @@ export class Principals {
       apply: async (trx, [e]) => {
         const row = await this.#store.forUpdate(trx.selectFrom('principals').selectAll().where('id', '=', id)).executeTakeFirst();
         if (!row || row.state !== 'proposed') throw new CairnError('invalid_state', `${id} is ${row?.state ?? 'gone'}; only a proposed principal is approved`, { details: { state: row?.state ?? null, allowed: [] } });
+        // The separation check above judged one proposal: a rejection and re-proposal since (by
+        // someone else, with another credential) is a different one, decided afresh.
+        if (Number(row.ledger_index) !== p.ledgerIndex) throw new CairnError('invalid_state', `${id} was re-proposed while you reviewed it (now by ${row.proposed_by}); review the current proposal`, { details: { state: row.state, allowed: [] } });
         await trx.updateTable('principals').set({ state: 'active', approved_by: person, approved_at: e!.entry.time, state_index: e!.index, credential_hash: null }).where('id', '=', id).execute();
         if (credential && row.credential_hash !== null) {
           await insertToken(trx, { ...credential, hash: row.credential_hash, principal: id, type: p.type, roles: p.roles, scopes: null, createdAt: e!.entry.time, createdBy: person, noExpiryReason: null });
