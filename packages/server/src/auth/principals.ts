@@ -4,7 +4,8 @@ import type { JsonObject } from '../ledger/entry.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { allow, decision, deny, evaluateSeparation, type RuleResult } from '../policy/index.js';
 import type { PolicyRegistry } from '../governance/policy-registry.js';
-import type { PrincipalTable } from '../store/schema.js';
+import type { Kysely } from 'kysely';
+import type { Database, PrincipalTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { isRole, type Role } from './permissions.js';
 import { normalisePrincipalId, personOf } from './person.js';
@@ -143,6 +144,9 @@ export class Principals {
       throw new CairnError('invalid_request', `a service account's credential is its owner's to make: ${owner} issues its tokens once it is approved (cairn token create --principal ${id})`, { details: { owner } });
     }
     const credentialHash = p.credentialSha256 === undefined ? null : Buffer.from(p.credentialSha256, 'hex');
+    if (credentialHash !== null && (await this.#credentialInUse(this.#store.db, credentialHash, id))) {
+      throw new CairnError('invalid_request', 'this credential is already in use (a token, or another proposal): the person makes a new one (cairn token new)');
+    }
     const roles = [...new Set(p.roles)];
     const existing = await this.find(id);
     if (existing && existing.state !== 'rejected') throw new CairnError('principal_exists', `${id} is already ${existing.state === 'proposed' ? 'proposed' : 'a principal'}`, { details: { principal: existing } });
@@ -200,6 +204,7 @@ export class Principals {
         if (Number(row.ledger_index) !== p.ledgerIndex) throw new CairnError('invalid_state', `${id} was re-proposed while you reviewed it (now by ${row.proposed_by}); review the current proposal`, { details: { state: row.state, allowed: [] } });
         await trx.updateTable('principals').set({ state: 'active', approved_by: person, approved_at: e!.entry.time, state_index: e!.index, credential_hash: null }).where('id', '=', id).execute();
         if (credential && row.credential_hash !== null) {
+          if (await this.#credentialInUse(trx, row.credential_hash, id)) throw new CairnError('invalid_state', `the credential ${id} brought is in use meanwhile (a token, or another proposal); reject it and propose ${id} again with a new one`, { details: { state: row.state, allowed: [] } });
           await insertToken(trx, { ...credential, hash: row.credential_hash, principal: id, type: p.type, roles: p.roles, scopes: null, createdAt: e!.entry.time, createdBy: person, noExpiryReason: null });
         }
       },
@@ -222,6 +227,14 @@ export class Principals {
       },
     });
     return this.get(id);
+  }
+
+  /** A credential is one person's: never a live token's hash, nor another pending proposal's. */
+  async #credentialInUse(db: Kysely<Database>, hash: Uint8Array, except: string): Promise<boolean> {
+    const token = await db.selectFrom('api_tokens').select('id').where('token_hash', '=', hash).executeTakeFirst();
+    if (token) return true;
+    const other = await db.selectFrom('principals').select('id').where('credential_hash', '=', hash).where('id', '!=', except).executeTakeFirst();
+    return other !== undefined;
   }
 
   async #refuseUnderElevation(by: Principal, id: string, what: string): Promise<void> {

@@ -14,9 +14,9 @@ export interface RefusalEntry {
  * `details.ledgerIndex` names that entry. Every separation-of-duties refusal goes through here,
  * so a refusal the client sees is one the log holds.
  */
-export async function refuse(ledger: Ledger, actor: Actor, entry: RefusalEntry, d: Decision, code: ApiErrorCode = 'separation_of_duties', message?: string): Promise<never> {
+export async function refuse(ledger: Ledger, actor: Actor, entry: RefusalEntry, d: Decision, code: ApiErrorCode = 'separation_of_duties', message?: string, details: Record<string, unknown> = {}): Promise<never> {
   const recorded = await ledger.append({ actor, entries: [{ kind: entry.kind, subject: entry.subject, body: { ...entry.body, decision: d as unknown as JsonObject } }] });
-  throw new CairnError(code, message ?? d.reasons.join('; '), { details: { decision: d, ledgerIndex: recorded.entries[0]!.index } });
+  throw new CairnError(code, message ?? d.reasons.join('; '), { details: { ...details, decision: d, ledgerIndex: recorded.entries[0]!.index } });
 }
 
 /** A refusal found inside a transaction (a race the pre-check missed): thrown there, recorded by `recordingRefusals` after the rollback. */
