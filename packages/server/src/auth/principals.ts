@@ -134,14 +134,20 @@ export class Principals {
     const owner = p.type === 'service' ? normalisePrincipalId(p.owner ?? by.id) : null;
     if (p.type === 'user' && p.owner !== undefined) throw new CairnError('invalid_request', 'only a service account has an owner');
     if (owner !== null) {
+      // Refused like every delegation rule: recorded (principal.refused), answered as a request error.
       const o = await this.find(owner);
-      if (owner !== personOf(by) && (!o || o.state !== 'active' || o.type !== 'user')) {
-        throw new CairnError('invalid_request', `the owner of a service account must be an active user principal (or yourself); ${owner} is not`);
-      }
-    }
-    // Whoever holds a service account's credential acts as its owner: only the owner makes it.
-    if (owner !== null && p.credentialSha256 !== undefined && owner !== personOf(by)) {
-      throw new CairnError('invalid_request', `a service account's credential is its owner's to make: ${owner} issues its tokens once it is approved (cairn token create --principal ${id})`, { details: { owner } });
+      const mine = owner === personOf(by);
+      const rules = [
+        mine || (o?.state === 'active' && o.type === 'user')
+          ? allow('delegation.owner_active_person', `${owner} is ${mine ? 'the proposer' : 'an active user principal'}`)
+          : deny('delegation.owner_active_person', `the owner of a service account must be an active user principal (or yourself); ${owner} is not`),
+        // Whoever holds a service account's credential acts as its owner: only the owner makes it.
+        p.credentialSha256 === undefined || mine
+          ? allow('delegation.owner_makes_credential', p.credentialSha256 === undefined ? 'the proposal brings no credential' : `${owner}, the owner, brings its credential`)
+          : deny('delegation.owner_makes_credential', `a service account's credential is its owner's to make: ${owner} issues its tokens once it is approved (cairn token create --principal ${id})`),
+      ];
+      const d = decision('principal.propose', rules, [], (await this.#policies.active()).policy.hash);
+      if (!d.allowed) await refuse(this.#ledger, actorOf(by), { kind: 'principal.refused', subject: subjectOf(id), body: { id, action: 'propose a principal', owner } }, d, 'invalid_request', undefined, { owner });
     }
     const credentialHash = p.credentialSha256 === undefined ? null : Buffer.from(p.credentialSha256, 'hex');
     if (credentialHash !== null && (await this.#credentialInUse(this.#store.db, credentialHash, id))) {

@@ -90,6 +90,7 @@ for (const storeCase of storeCases) {
     it("a service account owned by someone else: the proposer holds no credential, and neither proposer nor owner vouches for it", async () => {
       const withCred = await post('/api/v1/principals', { id: 'ops-bot', type: 'service', owner: 'ops', roles: ['admin'], credentialSha256: sha(newTokenSecret()), reason: 'r' });
       assert.equal(withCred.status, 400);
+      await assertRecorded(s, withCred, 'invalid_request', 'principal.refused');
       assert.equal((await post('/api/v1/principals', { id: 'ops-bot', type: 'service', owner: 'ops', roles: ['admin'], reason: 'r' })).status, 201);
       for (const token of [s.adminToken, ops]) {
         const r = await post('/api/v1/principals/ops-bot/approve', { reason: 'x' }, token);
@@ -102,6 +103,7 @@ for (const storeCase of storeCases) {
       // A service account cannot own a service account either.
       const nested = await post('/api/v1/principals', { id: 'bot-bot', type: 'service', owner: 'ops-bot', roles: ['admin'], reason: 'r' });
       assert.equal(nested.status, 400);
+      await assertRecorded(s, nested, 'invalid_request', 'principal.refused');
     });
 
     it('under break-glass an operator elevated to admin can neither propose, approve nor mint; each refusal is recorded', async () => {
