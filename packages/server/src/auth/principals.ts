@@ -7,7 +7,7 @@ import type { PolicyRegistry } from '../governance/policy-registry.js';
 import type { Kysely } from 'kysely';
 import type { Database, PrincipalTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import { isRole, type Role } from './permissions.js';
+import { isRole, PERMISSIONS, rolesGrant, type Role } from './permissions.js';
 import { normalisePrincipalId, personOf } from './person.js';
 import { actorOf, SYSTEM_ACTOR, type Principal } from './principal.js';
 import { DEFAULT_TOKEN_RULES, insertToken, issuedBody, newTokenId, tokenExpiry } from './token-rows.js';
@@ -146,8 +146,19 @@ export class Principals {
           ? allow('delegation.owner_makes_credential', p.credentialSha256 === undefined ? 'the proposal brings no credential' : `${owner}, the owner, brings its credential`)
           : deny('delegation.owner_makes_credential', `a service account's credential is its owner's to make: ${owner} issues its tokens once it is approved (cairn token create --principal ${id})`),
       ];
+      // The credential a service account brings is the first token its owner issues it: like every
+      // other (POST /api/v1/tokens), within the owner's own permissions.
+      if (p.credentialSha256 !== undefined && mine) {
+        const wider = PERMISSIONS.filter((x) => x !== 'public' && rolesGrant(p.roles, x) && !(rolesGrant(by.roles, x) && (by.scopes === undefined || by.scopes.includes(x))));
+        rules.push(
+          wider.length === 0
+            ? allow('delegation.within_own_permissions', 'the credential grants nothing its owner lacks')
+            : deny('delegation.within_own_permissions', `the credential would grant ${wider.join(', ')}, which the proposing token does not have: propose ${id} without a credential, and issue its tokens once it is approved, within your permissions`),
+        );
+      }
       const d = decision('principal.propose', rules, [], (await this.#policies.active()).policy.hash);
-      if (!d.allowed) await refuse(this.#ledger, actorOf(by), { kind: 'principal.refused', subject: subjectOf(id), body: { id, action: 'propose a principal', owner } }, d, 'invalid_request', undefined, { owner });
+      const code = rules.some((r) => r.effect === 'deny' && r.rule !== 'delegation.within_own_permissions') ? 'invalid_request' : 'delegation_refused';
+      if (!d.allowed) await refuse(this.#ledger, actorOf(by), { kind: 'principal.refused', subject: subjectOf(id), body: { id, action: 'propose a principal', owner } }, d, code, undefined, { owner });
     }
     const credentialHash = p.credentialSha256 === undefined ? null : Buffer.from(p.credentialSha256, 'hex');
     if (credentialHash !== null && (await this.#credentialInUse(this.#store.db, credentialHash, id))) {

@@ -38,6 +38,16 @@ for (const storeCase of storeCases) {
       await denied(await post('/api/v1/tokens', { principal: 'REV-BOT', roles: ['admin', 'reviewer:business'] }), 'delegation.within_own_permissions');
     });
 
+    it("an owner cannot get its service account a credential beyond the owner's permissions by bringing it to the proposal", async () => {
+      const secret = newTokenSecret();
+      const r = await post('/api/v1/principals', { id: 'rev-bot2', type: 'service', roles: ['reviewer:business'], credentialSha256: sha(secret), reason: 'automation' });
+      assert.equal(r.status, 403, r.text);
+      await assertRecorded(s, r, 'delegation_refused', 'principal.refused');
+      // Within the owner's permissions it may.
+      const ok = await post('/api/v1/principals', { id: 'ops-helper', type: 'service', roles: ['operator'], credentialSha256: sha(secret), reason: 'automation' });
+      assert.equal(ok.status, 201, ok.text);
+    });
+
     it('a service account cannot mint for its owner, nor for a service account someone else owns', async () => {
       await denied(await post('/api/v1/tokens', { principal: 'admin', roles: ['admin'] }, bot), 'delegation.own_principal');
       assert.equal((await post('/api/v1/principals', { id: 'ops-bot', type: 'service', roles: ['admin'], reason: 'ops automation' }, ops)).status, 201);
