@@ -189,7 +189,7 @@ export class TokenService {
 
   async list(filter: { principal?: string | undefined; includeRevoked?: boolean } = {}): Promise<TokenInfo[]> {
     let q = this.#store.db.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc');
-    if (filter.principal) q = q.where('principal', '=', filter.principal);
+    if (filter.principal) q = q.where('principal', '=', normalisePrincipalId(filter.principal));
     if (!filter.includeRevoked) q = q.where('revoked_at', 'is', null);
     return (await q.execute()).map(toInfo);
   }

@@ -33,6 +33,13 @@ for (const storeCase of storeCases) {
       assert.ok((entry.entry.body['decision'] as { rules: { rule: string; effect: string }[] }).rules.some((r) => r.rule === rule && r.effect === 'deny'), rule);
     };
 
+    it('listing tokens by principal compares the id normalised: ADMIN lists admin\'s tokens', async () => {
+      const lower = (await s.request('GET', '/api/v1/tokens?principal=admin')).body.tokens;
+      const upper = (await s.request('GET', '/api/v1/tokens?principal=ADMIN')).body.tokens;
+      assert.ok(lower.length > 0);
+      assert.deepEqual(upper.map((t: { id: string }) => t.id), lower.map((t: { id: string }) => t.id));
+    });
+
     it("an owner cannot mint its service account's roles that the owner lacks", async () => {
       await denied(await post('/api/v1/tokens', { principal: 'rev-bot', roles: ['reviewer:business'] }), 'delegation.within_own_permissions');
       await denied(await post('/api/v1/tokens', { principal: 'REV-BOT', roles: ['admin', 'reviewer:business'] }), 'delegation.within_own_permissions');
