@@ -83,6 +83,25 @@ for (const storeCase of storeCases) {
       await assertRecorded(s, again, 'separation_of_duties', 'model_version.approval_refused');
     });
 
+    it('one person approving twice at once, as a user and through a service account, in the two roles the tier needs, gets one approval', async () => {
+      const ops = await s.opsToken();
+      const rb = await s.token(['reviewer:business', 'reviewer:security'], 'rb');
+      assert.equal((await post('/api/v1/principals', { id: 'rb-bot', type: 'service', owner: 'rb', roles: ['reviewer:security'], reason: 'review automation' }, s.adminToken)).status, 201);
+      assert.equal((await post('/api/v1/principals/rb-bot/approve', { reason: 'checked it' }, ops)).status, 200);
+      const t = await post('/api/v1/tokens', { principal: 'rb-bot', roles: ['reviewer:security'], ttl: 3600 }, rb);
+      assert.equal(t.status, 201, t.text);
+      for (let i = 0; i < 3; i++) {
+        const v = await validatedVersion(s, erin, `rt-twice${i}`);
+        assert.equal((await submit(v.id, ['regulated-ai-eu'], erin)).status, 200);
+        const [a, b] = await Promise.all([approve(v.id, 'reviewer:business', v.evidenceSet, rb), approve(v.id, 'reviewer:security', v.evidenceSet, t.body.token)]);
+        assert.deepEqual([a.status, b.status].sort(), [200, 403], `${a.text} / ${b.text}`);
+        const refused = a.status === 403 ? a : b;
+        await assertRecorded(s, refused, 'separation_of_duties', 'model_version.approval_refused');
+        const d = (await s.request('GET', `/api/v1/model-versions/${v.id}`, { token: bea })).body;
+        assert.equal(d.state, 'validated');
+      }
+    });
+
     it('racing an approval against a widening re-submission never leaves an approval that does not cover the submission', async () => {
       for (let i = 0; i < 4; i++) {
         const v = await validatedVersion(s, erin, `rt-race${i}`);
