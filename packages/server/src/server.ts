@@ -85,7 +85,7 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const breakGlass = new BreakGlass(store, ledger, policies, alerts);
     const oidc = config.oidc ?? (config.oidcConfigFile ? await asConfiguration(() => OidcVerifier.create(parseOidcConfig(readConfigFile(config.oidcConfigFile!), config.oidcConfigFile!))) : undefined);
     const authenticator = new Authenticator(tokens, breakGlass, oidc);
-    const datasets = new Datasets(store, ledger, policies);
+    const datasets = new Datasets(store, ledger, policies, principals);
     const runs = new Runs(store, ledger, policies, datasets);
     const registry = new Registry(store, ledger, policies, runs, principals);
     const deployments = new Deployments(store, ledger, policies, config.admission ?? (config.admissionConfigFile ? readAdmissionConfig(config.admissionConfigFile) : {}), { now: config.now });

@@ -5,7 +5,7 @@ import { checkOidcConfig, OIDC_DEFAULTS, type OidcConfig } from './oidc-config.j
 import { loadJwksFile, remoteKeySet, type RemoteKeySetOptions } from './oidc-keys.js';
 import { ROLES, type Role } from './permissions.js';
 import { normalisePrincipalId } from './person.js';
-import type { Principal } from './principal.js';
+import { SYSTEM_ACTOR, type Principal } from './principal.js';
 
 export { parseOidcConfig, checkOidcConfig, OIDC_DEFAULTS, MAX_CLOCK_SKEW_SECONDS, SIGNATURE_ALGORITHMS } from './oidc-config.js';
 export type { OidcConfig } from './oidc-config.js';
@@ -118,6 +118,7 @@ export class OidcVerifier {
     // The identity provider vouches for the person; ids are compared normalised (auth/person.ts).
     const id = normalisePrincipalId(raw);
     if (!isUsableId(id)) throw refused(`the token's "${claim}" claim is not a usable principal id (at most ${MAX_ID_LENGTH} characters, no control characters)`);
+    if (id === SYSTEM_ACTOR.id) throw refused(`the token's "${claim}" claim names ${id}, the name Cairn writes its own entries under; no principal can take it`);
 
     const granted = new Set<Role>();
     for (const value of claimValues(claimAt(claims, this.#rolesClaim))) {

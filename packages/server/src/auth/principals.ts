@@ -4,9 +4,10 @@ import type { JsonObject } from '../ledger/entry.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { allow, decision, deny, evaluateSeparation, type RuleResult } from '../policy/index.js';
 import type { PolicyRegistry } from '../governance/policy-registry.js';
-import type { PrincipalTable } from '../store/schema.js';
+import type { Kysely } from 'kysely';
+import type { Database, PrincipalTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import { isRole, type Role } from './permissions.js';
+import { isRole, PERMISSIONS, rolesGrant, type Role } from './permissions.js';
 import { normalisePrincipalId, personOf } from './person.js';
 import { actorOf, SYSTEM_ACTOR, type Principal } from './principal.js';
 import { DEFAULT_TOKEN_RULES, insertToken, issuedBody, newTokenId, tokenExpiry } from './token-rows.js';
@@ -129,19 +130,40 @@ export class Principals {
   async propose(by: Principal, p: PrincipalProposal): Promise<PrincipalRecord> {
     const id = normalisePrincipalId(p.id);
     await this.#refuseUnderElevation(by, id, 'propose a principal');
+    if (id === SYSTEM_ACTOR.id) throw new CairnError('invalid_request', `${id} is the name Cairn writes its own entries under (the installation ceremony, expiry); a principal cannot take it`, { details: { reserved: SYSTEM_ACTOR.id } });
     const owner = p.type === 'service' ? normalisePrincipalId(p.owner ?? by.id) : null;
     if (p.type === 'user' && p.owner !== undefined) throw new CairnError('invalid_request', 'only a service account has an owner');
     if (owner !== null) {
+      // Refused like every delegation rule: recorded (principal.refused), answered as a request error.
       const o = await this.find(owner);
-      if (owner !== personOf(by) && (!o || o.state !== 'active' || o.type !== 'user')) {
-        throw new CairnError('invalid_request', `the owner of a service account must be an active user principal (or yourself); ${owner} is not`);
+      const mine = owner === personOf(by);
+      const rules = [
+        mine || (o?.state === 'active' && o.type === 'user')
+          ? allow('delegation.owner_active_person', `${owner} is ${mine ? 'the proposer' : 'an active user principal'}`)
+          : deny('delegation.owner_active_person', `the owner of a service account must be an active user principal (or yourself); ${owner} is not`),
+        // Whoever holds a service account's credential acts as its owner: only the owner makes it.
+        p.credentialSha256 === undefined || mine
+          ? allow('delegation.owner_makes_credential', p.credentialSha256 === undefined ? 'the proposal brings no credential' : `${owner}, the owner, brings its credential`)
+          : deny('delegation.owner_makes_credential', `a service account's credential is its owner's to make: ${owner} issues its tokens once it is approved (cairn token create --principal ${id})`),
+      ];
+      // The credential a service account brings is the first token its owner issues it: like every
+      // other (POST /api/v1/tokens), within the owner's own permissions.
+      if (p.credentialSha256 !== undefined && mine) {
+        const wider = PERMISSIONS.filter((x) => x !== 'public' && rolesGrant(p.roles, x) && !(rolesGrant(by.roles, x) && (by.scopes === undefined || by.scopes.includes(x))));
+        rules.push(
+          wider.length === 0
+            ? allow('delegation.within_own_permissions', 'the credential grants nothing its owner lacks')
+            : deny('delegation.within_own_permissions', `the credential would grant ${wider.join(', ')}, which the proposing token does not have: propose ${id} without a credential, and issue its tokens once it is approved, within your permissions`),
+        );
       }
-    }
-    // Whoever holds a service account's credential acts as its owner: only the owner makes it.
-    if (owner !== null && p.credentialSha256 !== undefined && owner !== personOf(by)) {
-      throw new CairnError('invalid_request', `a service account's credential is its owner's to make: ${owner} issues its tokens once it is approved (cairn token create --principal ${id})`, { details: { owner } });
+      const d = decision('principal.propose', rules, [], (await this.#policies.active()).policy.hash);
+      const code = rules.some((r) => r.effect === 'deny' && r.rule !== 'delegation.within_own_permissions') ? 'invalid_request' : 'delegation_refused';
+      if (!d.allowed) await refuse(this.#ledger, actorOf(by), { kind: 'principal.refused', subject: subjectOf(id), body: { id, action: 'propose a principal', owner } }, d, code, undefined, { owner });
     }
     const credentialHash = p.credentialSha256 === undefined ? null : Buffer.from(p.credentialSha256, 'hex');
+    if (credentialHash !== null && (await this.#credentialInUse(this.#store.db, credentialHash, id))) {
+      throw new CairnError('invalid_request', 'this credential is already in use (a token, or another proposal): the person makes a new one (cairn token new)');
+    }
     const roles = [...new Set(p.roles)];
     const existing = await this.find(id);
     if (existing && existing.state !== 'rejected') throw new CairnError('principal_exists', `${id} is already ${existing.state === 'proposed' ? 'proposed' : 'a principal'}`, { details: { principal: existing } });
@@ -195,10 +217,12 @@ export class Principals {
       apply: async (trx, [e]) => {
         const row = await this.#store.forUpdate(trx.selectFrom('principals').selectAll().where('id', '=', id)).executeTakeFirst();
         if (!row || row.state !== 'proposed') throw new CairnError('invalid_state', `${id} is ${row?.state ?? 'gone'}; only a proposed principal is approved`, { details: { state: row?.state ?? null, allowed: [] } });
-        // The proposal the approver read, not one made since (rejected and proposed again with other roles).
-        if (Number(row.ledger_index) !== p.ledgerIndex) throw new CairnError('invalid_state', `${id} was proposed again meanwhile; review the current proposal`, { details: { state: 'proposed', allowed: [] } });
+        // The separation check above judged one proposal: a rejection and re-proposal since (by
+        // someone else, with another credential) is a different one, decided afresh.
+        if (Number(row.ledger_index) !== p.ledgerIndex) throw new CairnError('invalid_state', `${id} was re-proposed while you reviewed it (now by ${row.proposed_by}); review the current proposal`, { details: { state: row.state, allowed: [] } });
         await trx.updateTable('principals').set({ state: 'active', approved_by: person, approved_at: e!.entry.time, state_index: e!.index, credential_hash: null }).where('id', '=', id).execute();
         if (credential && row.credential_hash !== null) {
+          if (await this.#credentialInUse(trx, row.credential_hash, id)) throw new CairnError('invalid_state', `the credential ${id} brought is in use meanwhile (a token, or another proposal); reject it and propose ${id} again with a new one`, { details: { state: row.state, allowed: [] } });
           await insertToken(trx, { ...credential, hash: row.credential_hash, principal: id, type: p.type, roles: p.roles, scopes: null, createdAt: e!.entry.time, createdBy: person, noExpiryReason: null });
         }
       },
@@ -221,6 +245,14 @@ export class Principals {
       },
     });
     return this.get(id);
+  }
+
+  /** A credential is one person's: never a live token's hash, nor another pending proposal's. */
+  async #credentialInUse(db: Kysely<Database>, hash: Uint8Array, except: string): Promise<boolean> {
+    const token = await db.selectFrom('api_tokens').select('id').where('token_hash', '=', hash).executeTakeFirst();
+    if (token) return true;
+    const other = await db.selectFrom('principals').select('id').where('credential_hash', '=', hash).where('id', '!=', except).executeTakeFirst();
+    return other !== undefined;
   }
 
   async #refuseUnderElevation(by: Principal, id: string, what: string): Promise<void> {

@@ -125,12 +125,22 @@ export class TokenService {
       const wider = [...effectivePermissions(roles, scopes)].filter((p) => !mine.has(p));
       check('within_own_permissions', wider.length === 0, 'the token grants nothing the caller lacks', `the token would grant ${wider.join(', ')}, which the calling token does not have`);
     }
-    if (request.noExpiry && record?.type !== 'service') {
-      throw new CairnError('invalid_request', 'only a service account may hold a token that never expires', { details: { principal: target } });
-    }
     const d = decision('token.issue', rules, [], policy.hash);
-    if (!d.allowed) {
-      await refuse(this.#ledger, actor, { kind: 'token.refused', subject: `principal:${target}`, body: { principal: target, roles, scopes } }, d, 'delegation_refused');
+    const refusal = { kind: 'token.refused', subject: `principal:${target}`, body: { principal: target, roles, scopes } };
+    if (!d.allowed) await refuse(this.#ledger, actor, refusal, d, 'delegation_refused');
+    // The lifetime the policy allows: refused (and recorded) like any other delegation rule, as a request error.
+    const lifetimeRules = policy.pack.tokens ?? DEFAULT_TOKEN_RULES;
+    const maxSeconds = lifetimeRules.max_days * 86_400;
+    const ttl = request.ttlSeconds ?? lifetimeRules.default_hours * 3_600;
+    const lifetime = request.noExpiry
+      ? record?.type === 'service'
+        ? allow('delegation.no_expiry_service_only', `${target} is a service account: it may hold a token that never expires, with a reason`)
+        : deny('delegation.no_expiry_service_only', 'only a service account may hold a token that never expires')
+      : ttl <= maxSeconds
+        ? allow('delegation.lifetime', `${ttl} s is within the ${lifetimeRules.max_days}-day maximum`)
+        : deny('delegation.lifetime', `a token lives at most ${lifetimeRules.max_days} days under the active policy (asked: ${ttl} s)`);
+    if (lifetime.effect === 'deny') {
+      await refuse(this.#ledger, actor, refusal, decision('token.issue', [...rules, lifetime], [], policy.hash), 'invalid_request', lifetime.reason, request.noExpiry ? { principal: target } : { maxSeconds });
     }
 
     const token = newTokenSecret();

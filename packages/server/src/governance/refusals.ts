@@ -15,9 +15,9 @@ export interface RefusalEntry {
  * so a refusal the client sees is one the log holds; past the refusal limit (ledger/refusal-recorder.ts)
  * it is counted in an aggregate entry instead and `details.suppressed` is true.
  */
-export async function refuse(ledger: Ledger, actor: Actor, entry: RefusalEntry, d: Decision, code: ApiErrorCode = 'separation_of_duties', message?: string): Promise<never> {
+export async function refuse(ledger: Ledger, actor: Actor, entry: RefusalEntry, d: Decision, code: ApiErrorCode = 'separation_of_duties', message?: string, details: Record<string, unknown> = {}): Promise<never> {
   const recorded = await ledger.refusals.record(actor, { kind: entry.kind, subject: entry.subject, body: { ...entry.body, decision: d as unknown as JsonObject } });
-  throw new CairnError(code, message ?? d.reasons.join('; '), { details: { decision: d, ...recorded } });
+  throw new CairnError(code, message ?? d.reasons.join('; '), { details: { ...details, decision: d, ...recorded } });
 }
 
 /** A refusal found inside a transaction (a race the pre-check missed): thrown there, recorded by `recordingRefusals` after the rollback. */

@@ -16,6 +16,9 @@ export function sendError(reply: FastifyReply, code: ApiErrorCode, message: stri
   return reply.status(ERROR_CATALOG[code].status).type('application/json').send(body);
 }
 
+/** SQLSTATEs of text PostgreSQL cannot store: 22021 (NUL in text), 22P05 (\u0000 in jsonb). */
+const PG_UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+
 /** Fastify's own request errors, mapped onto our catalogue. */
 const FASTIFY_CODES: Record<string, ApiErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
@@ -103,6 +106,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
       return sendError(reply, 'invalid_request', fe.message);
+    }
+    // PostgreSQL stores no U+0000 in text (and no such escape in jsonb): the client's text, not our fault.
+    if (PG_UNSTORABLE_TEXT.has(String((error as { code?: unknown }).code))) {
+      return sendError(reply, 'invalid_request', 'the request carries text this store cannot hold (U+0000, the NUL character); remove it');
     }
     request.log.error({ err: error }, 'unexpected error');
     return sendError(reply, 'internal', 'an unexpected error occurred; the server log has the details');

@@ -6,6 +6,7 @@ import { actorOf } from '../auth/principal.js';
 import { CairnError } from '../errors/catalog.js';
 import type { PolicyRegistry } from '../governance/policy-registry.js';
 import { normalisePrincipalId, personOf } from '../auth/person.js';
+import type { Principals } from '../auth/principals.js';
 import { refuse } from '../governance/refusals.js';
 import { evaluateSeparation, type Decision } from '../policy/index.js';
 import type { Actor, JsonObject } from '../ledger/entry.js';
@@ -120,11 +121,13 @@ export class Datasets {
   readonly #store: Store;
   readonly #ledger: Ledger;
   readonly #policies: PolicyRegistry;
+  readonly #principals: Principals;
 
-  constructor(store: Store, ledger: Ledger, policies: PolicyRegistry) {
+  constructor(store: Store, ledger: Ledger, policies: PolicyRegistry, principals: Principals) {
     this.#store = store;
     this.#ledger = ledger;
     this.#policies = policies;
+    this.#principals = principals;
   }
 
   async register(actor: Actor, input: RegisterDataset): Promise<DatasetVersion> {
@@ -285,9 +288,11 @@ export class Datasets {
     if (!pending) throw new CairnError('invalid_state', `dataset ${digest} has no declassification waiting for approval`, { details: { state: dataset.state, allowed: [] } });
     const { policy } = await this.#policies.active();
     const actor = actorOf(principal);
+    // The registrant as a person: a dataset registered through a service account was registered by its owner.
+    const registrant = (await this.#principals.resolve(dataset.registeredBy))?.person ?? normalisePrincipalId(dataset.registeredBy);
     const d = evaluateSeparation('dataset.declassify', 'approve it', personOf(principal), [
       { part: 'declassifier', persons: [pending.by], did: `proposed declassifying ${pending.classes.join(', ')}` },
-      { part: 'registrant', persons: [normalisePrincipalId(dataset.registeredBy)], did: 'registered this dataset' },
+      { part: 'registrant', persons: [registrant], did: 'registered this dataset' },
     ], policy.hash);
     if (!d.allowed) await refuse(this.#ledger, actor, { kind: 'dataset.declassification_refused', subject: nodeKey('dataset', digest), body: { digest, classes: pending.classes } }, d);
     await this.#removeClasses(actor, dataset, pending, { approvedBy: personOf(principal), reason, decision: d });

@@ -340,21 +340,28 @@ export class Registry {
     const actor = actorOf(principal);
     const w = await this.#waiver(waiverId);
     const { policy } = await this.#policies.active();
-    const d = evaluateSeparation('model_version.waiver', 'decide it', personOf(principal), await this.#participation(this.#store.db, w.versionId, false), policy.hash);
-    if (!d.allowed) await refuse(this.#ledger, actor, { kind: 'model_version.waiver_refused', subject: versionKey(w.versionId), body: { id: waiverId, versionId: w.versionId, rule: w.rule } }, d);
+    const separation = async (db: Kysely<Database>) => evaluateSeparation('model_version.waiver', 'decide it', personOf(principal), await this.#participation(db, w.versionId, false), policy.hash);
+    const refusal = { kind: 'model_version.waiver_refused', subject: versionKey(w.versionId), body: { id: waiverId, versionId: w.versionId, rule: w.rule } };
+    const d = await separation(this.#store.db);
+    if (!d.allowed) await refuse(this.#ledger, actor, refusal, d);
     const approvers = (policy.pack.waivers ?? DEFAULT_WAIVER_RULES).approver_roles;
     if (!principal.roles.some((r) => approvers.includes(r))) {
       throw new CairnError('forbidden', `the active policy lets only ${approvers.join(', ')} decide waivers`, { details: { roles: principal.roles, approverRoles: approvers } });
     }
-    await this.#ledger.append({
-      actor,
-      entries: [{ kind: approve ? 'model_version.waiver_approved' : 'model_version.waiver_rejected', subject: versionKey(w.versionId), body: { id: waiverId, rule: w.rule, reason } }],
-      apply: async (trx) => {
-        const row = await trx.selectFrom('waivers').select('state').where('id', '=', waiverId).executeTakeFirstOrThrow();
-        if (row.state !== 'requested') throw new CairnError('invalid_state', `waiver ${waiverId} is ${row.state}`, { details: { state: row.state, allowed: [] } });
-        await trx.updateTable('waivers').set({ state: approve ? 'approved' : 'rejected', decided_by: personOf(actor) }).where('id', '=', waiverId).execute();
-      },
-    });
+    await recordingRefusals(this.#ledger, actor, refusal, () =>
+      this.#ledger.append({
+        actor,
+        entries: [{ kind: approve ? 'model_version.waiver_approved' : 'model_version.waiver_rejected', subject: versionKey(w.versionId), body: { id: waiverId, rule: w.rule, reason } }],
+        apply: async (trx) => {
+          const row = await trx.selectFrom('waivers').select('state').where('id', '=', waiverId).executeTakeFirstOrThrow();
+          if (row.state !== 'requested') throw new CairnError('invalid_state', `waiver ${waiverId} is ${row.state}`, { details: { state: row.state, allowed: [] } });
+          // Again inside the transaction, as for approvals: a part the decider took meanwhile (evidence, a submission) counts.
+          const again = await separation(trx);
+          if (!again.allowed) throw new RefusalInTransaction(again);
+          await trx.updateTable('waivers').set({ state: approve ? 'approved' : 'rejected', decided_by: personOf(actor) }).where('id', '=', waiverId).execute();
+        },
+      }),
+    );
     return this.#waiver(waiverId);
   }
 

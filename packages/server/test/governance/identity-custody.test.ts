@@ -186,15 +186,19 @@ for (const storeCase of storeCases) {
         assert.equal(res.body.error.code, 'invalid_request');
       }
       assert.equal((await post('/api/v1/principals', { id: 'x', type: 'user', roles: ['admin'], owner: 'admin', reason: 'r' })).status, 400, 'only services have owners');
-      assert.equal((await post('/api/v1/principals', { id: 'x', type: 'service', roles: ['service'], owner: 'nobody', reason: 'r' })).status, 400, 'an owner is an active person');
-      const forBea = await post('/api/v1/principals', { id: 'bea-bot', type: 'service', roles: ['reviewer:business'], owner: 'bea', credentialSha256: sha(newTokenSecret()), reason: 'r' });
-      assert.equal(forBea.status, 400, "an admin never holds the credential of a bot acting for someone else");
-      assert.match(forBea.body.error.message, /owner's to make/);
       assert.equal((await post('/api/v1/principals/nobody/approve', { reason: 'r' }, ops)).body.error.code, 'principal_not_found');
       assert.equal((await post('/api/v1/principals/bea/approve', {}, ops)).status, 400);
       assert.equal((await s.request('GET', '/api/v1/principals/nobody')).status, 404);
       await s.cairn.ledger.flush();
       assert.equal(await s.cairn.ledger.size(), before);
+      // Not malformed but refused (a delegation rule): still 400, and recorded like every refusal.
+      const noOwner = await post('/api/v1/principals', { id: 'x', type: 'service', roles: ['service'], owner: 'nobody', reason: 'r' });
+      assert.equal(noOwner.status, 400, 'an owner is an active person');
+      await assertRecorded(s, noOwner, 'invalid_request', 'principal.refused');
+      const forBea = await post('/api/v1/principals', { id: 'bea-bot', type: 'service', roles: ['reviewer:business'], owner: 'bea', credentialSha256: sha(newTokenSecret()), reason: 'r' });
+      assert.equal(forBea.status, 400, "an admin never holds the credential of a bot acting for someone else");
+      assert.match(forBea.body.error.message, /owner's to make/);
+      await assertRecorded(s, forBea, 'invalid_request', 'principal.refused');
     });
   });
 }
