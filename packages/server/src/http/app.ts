@@ -1,9 +1,14 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { TlsOptions } from 'node:tls';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FailureLimiter } from '../auth/failure-limiter.js';
 import type { Services } from '../services.js';
 import { installAuth } from './authenticate.js';
 import { installErrorHandling } from './error-handler.js';
+import type { ListenerDenials } from './listener-denials.js';
+import type { ListenerScope } from './listener-scope.js';
 import { installMetrics } from './metrics.js';
 import { breakGlassRoutes } from './routes/break-glass.js';
 import { deploymentRoutes } from './routes/deployments.js';
@@ -27,6 +32,12 @@ export interface AppOptions {
   /** pino logger options, or false for none. */
   readonly logger?: boolean | object;
   readonly version?: string;
+  /** Serve HTTPS with these options (listen/tls-settings.ts) instead of plain HTTP. */
+  readonly https?: TlsOptions | undefined;
+  /** What this listener serves; default everything. */
+  readonly scope?: ListenerScope | undefined;
+  /** Where refusals by the listener's scope are recorded (shared by all listeners). */
+  readonly denials?: ListenerDenials | undefined;
 }
 
 export interface App {
@@ -48,7 +59,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     logger: options.logger ? { ...(typeof options.logger === 'object' ? options.logger : {}), redact: ['req.headers.authorization'] } : false,
     return503OnClosing: true,
     forceCloseConnections: 'idle', // active requests finish on close (see Cairn.close)
-  });
+    serverFactory: (handler) => (options.https ? https.createServer(options.https, handler) : http.createServer(handler)),
+  }) as unknown as FastifyInstance;
   const routes: { method: string; url: string; permission: string | undefined }[] = [];
   fastify.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
@@ -59,7 +71,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   fastify.removeContentTypeParser('text/plain'); // the API speaks JSON only: anything else is 415
   fastify.addSchema(ErrorBody);
   installErrorHandling(fastify);
-  const authFailures = installAuth(fastify, options.services.authenticator);
+  const authFailures = installAuth(fastify, options.services.authenticator, { scope: options.scope, denials: options.denials });
   const metrics = installMetrics(fastify, options.services, authFailures);
 
   await fastify.register(swagger, {

@@ -1,9 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TLSSocket } from 'node:tls';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authorize, type Authenticator } from '../auth/authenticator.js';
+import { describeCertificate } from '../auth/client-certificates.js';
 import { FailureLimiter } from '../auth/failure-limiter.js';
 import type { Principal } from '../auth/principal.js';
 import { CairnError } from '../errors/catalog.js';
 import { sendError } from './error-handler.js';
+import type { ListenerDenials } from './listener-denials.js';
+import type { ListenerScope } from './listener-scope.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,17 +21,37 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+export interface AuthOptions {
+  readonly limiter?: FailureLimiter | undefined;
+  /** What this listener serves; without one, every route and role. */
+  readonly scope?: ListenerScope | undefined;
+  readonly denials?: ListenerDenials | undefined;
+}
+
 /**
  * Authentication then authorisation, before the body is even read: a caller without a valid
- * token learns nothing about the route's input. Each route's one permission comes from its
- * definition (http/route.ts); a route that declares none is refused here.
+ * credential learns nothing about the route's input. Each route's one permission and group come
+ * from its definition (http/route.ts); a route that declares no permission is refused here.
+ *
+ * A route outside the listener's groups answers exactly as an unknown route does (nothing about
+ * the other segment leaks) and is recorded; a caller none of whose roles the listener serves is
+ * 403 and recorded likewise.
  */
-export function installAuth(app: FastifyInstance, authenticator: Authenticator, limiter = new FailureLimiter()): FailureLimiter {
+export function installAuth(app: FastifyInstance, authenticator: Authenticator, options: AuthOptions = {}): FailureLimiter {
+  const limiter = options.limiter ?? new FailureLimiter();
+  const { scope, denials } = options;
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request, reply) => {
-    const permission = request.routeOptions.config.permission;
+    const { permission, group } = request.routeOptions.config;
     if (request.is404) return;
-    if (permission === undefined) return sendError(reply, 'internal', 'route has no declared permission');
+    if (permission === undefined || group === undefined) return sendError(reply, 'internal', 'route has no declared permission or group');
+
+    if (scope && !scope.groups.has(group)) {
+      // Who asked, if they say: only for the record, never for the answer.
+      const principal = await credentialOf(request, authenticator, scope).catch(() => undefined);
+      await denials?.record({ listener: scope.name, reason: 'route_group_not_served', method: request.method, route: request.routeOptions.url ?? '', group, client: request.ip, principal });
+      return sendError(reply, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+    }
     if (permission === 'public') return;
 
     const wait = limiter.retryAfter(request.ip);
@@ -36,15 +60,14 @@ export function installAuth(app: FastifyInstance, authenticator: Authenticator, 
       return sendError(reply, 'too_many_failed_authentications', 'too many failed authentications from this address');
     }
     const header = request.headers.authorization;
-    const match = header === undefined ? null : /^Bearer ([\x21-\x7e]+)$/i.exec(header);
-    if (!match) {
+    if (header !== undefined && !BEARER.test(header)) {
       // A request with no credentials is not an attempt to guess one; a malformed header is.
-      if (header !== undefined) limiter.record(request.ip);
-      return sendError(reply, 'unauthenticated', header === undefined ? 'a bearer token is required' : 'the Authorization header must be "Bearer <token>"');
+      limiter.record(request.ip);
+      return sendError(reply, 'unauthenticated', 'the Authorization header must be "Bearer <token>"');
     }
-    let principal: Principal;
+    let principal: Principal | undefined;
     try {
-      principal = await authenticator.authenticate(match[1]!);
+      principal = await credentialOf(request, authenticator, scope);
     } catch (err) {
       if (err instanceof CairnError) {
         // Only a refused credential counts; an unreachable identity provider (503) must not lock users out.
@@ -53,6 +76,16 @@ export function installAuth(app: FastifyInstance, authenticator: Authenticator, 
       }
       throw err;
     }
+    if (!principal) return sendError(reply, 'unauthenticated', scope?.clientCertificates ? 'a bearer token or a mapped client certificate is required' : 'a bearer token is required');
+
+    if (scope?.roles) {
+      const served = principal.roles.filter((r) => scope.roles!.has(r));
+      if (served.length === 0) {
+        await denials?.record({ listener: scope.name, reason: 'role_not_served', method: request.method, route: request.routeOptions.url ?? '', group, client: request.ip, principal });
+        return sendError(reply, 'forbidden', `listener ${scope.name} serves none of your roles`, { listener: scope.name, roles: principal.roles });
+      }
+      principal = { ...principal, roles: served };
+    }
     if (!authorize(principal, permission)) {
       const details = { permission, roles: principal.roles, ...(principal.scopes ? { scopes: principal.scopes } : {}) };
       return sendError(reply, 'forbidden', `this route needs the ${permission} permission`, details);
@@ -60,4 +93,27 @@ export function installAuth(app: FastifyInstance, authenticator: Authenticator, 
     request.principal = principal;
   });
   return limiter;
+}
+
+const BEARER = /^Bearer ([\x21-\x7e]+)$/i;
+
+/**
+ * The request's credential: a bearer token if there is one (it always wins, so a certificate
+ * shared by a machine never widens what a person's token may do), else a client certificate the
+ * handshake verified and the listener maps. Undefined when there is neither; throws a 401
+ * CairnError for a credential that is refused.
+ */
+async function credentialOf(request: FastifyRequest, authenticator: Authenticator, scope: ListenerScope | undefined): Promise<Principal | undefined> {
+  const header = request.headers.authorization;
+  const match = header === undefined ? null : BEARER.exec(header);
+  if (match) return authenticator.authenticate(match[1]!);
+  if (header !== undefined || !scope?.clientCertificates) return undefined;
+  const socket = request.raw.socket as TLSSocket;
+  // `authorized` is set only when the certificate chains to the listener's client CA.
+  if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
+  const peer = socket.getPeerCertificate();
+  if (!peer?.raw) return undefined;
+  const cert = describeCertificate(peer.raw);
+  const id = scope.clientCertificates.principalFor(cert);
+  return id === undefined ? undefined : authenticator.authenticateCertificate(cert, id);
 }

@@ -1,14 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
 import type { Permission } from '../auth/permissions.js';
+import type { RouteGroup } from './route-groups.js';
 
 /**
- * A route and the one permission it needs. Routes are registered only through `addRoute`, so a
- * route cannot exist without a declared permission (the auth hook refuses any that lacks one).
+ * A route, the one permission it needs and the one group it belongs to. Routes are registered only
+ * through `addRoute`, so a route cannot exist without a declared permission (the auth hook refuses
+ * any that lacks one) nor outside a group (a listener serves groups, http/listener-scope.ts).
  */
 export interface RouteDefinition {
   readonly method: HTTPMethods;
   readonly url: string;
   readonly permission: Permission;
+  readonly group: RouteGroup;
   readonly summary: string;
   readonly schema: FastifySchema;
   /** Largest body this route accepts, if not the server's default (e.g. large manifests). */
@@ -19,6 +22,7 @@ export interface RouteDefinition {
 declare module 'fastify' {
   interface FastifyContextConfig {
     permission?: Permission;
+    group?: RouteGroup;
   }
 }
 
@@ -27,8 +31,8 @@ export function addRoute(app: FastifyInstance, route: RouteDefinition): void {
   app.route({
     method: route.method,
     url: route.url,
-    config: { permission: route.permission },
-    schema: { summary: route.summary, security, ...route.schema, ...(route.permission === 'public' ? {} : { 'x-permission': route.permission }) },
+    config: { permission: route.permission, group: route.group },
+    schema: { summary: route.summary, security, ...route.schema, ...(route.permission === 'public' ? {} : { 'x-permission': route.permission }), 'x-group': route.group },
     handler: route.handler,
     ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
   });
