@@ -107,7 +107,7 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const adminTokenFile = await bootstrapAdminToken(tokens, principals, config.dataDir);
 
     const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
-    const denials = new ListenerDenials(ledger);
+    const denials = new ListenerDenials(ledger, config.now);
     const listeners: Listener[] = [];
     for (const l of listenerConfigs) listeners.push(await buildListener(l, services, denials, { bodyLimit: config.bodyLimit, logger }));
     const app = listeners[0]!.app;
