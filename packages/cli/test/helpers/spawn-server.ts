@@ -13,6 +13,8 @@ export interface ServeOptions {
   readonly origin?: string | undefined;
   /** Default 200ms, so checkpoints are signed while a test runs. */
   readonly checkpointInterval?: string;
+  /** More `cairn serve` flags (TLS, listeners). */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface Exit {
@@ -23,6 +25,8 @@ export interface Exit {
 /** A `cairn serve` child process that has printed its banner. */
 export interface ServerProcess {
   readonly url: string;
+  /** With --listeners: each listener's URL by name. */
+  readonly listeners: Readonly<Record<string, string>>;
   readonly port: number;
   readonly pid: number;
   readonly data: string;
@@ -60,6 +64,7 @@ function serveArgs(options: ServeOptions): string[] {
   if (options.databaseSchema) args.push('--database-schema', options.databaseSchema);
   if (options.keyFile) args.push('--key-file', options.keyFile);
   if (options.origin) args.push('--origin', options.origin);
+  args.push(...(options.extraArgs ?? []));
   return args;
 }
 
@@ -86,7 +91,9 @@ export async function spawnServer(options: ServeOptions, timeoutMs = 30_000): Pr
       reject(new Error(`cairn serve did not listen within ${timeoutMs} ms:\n${stderr()}`));
     }, timeoutMs);
     const onData = () => {
-      const m = /Cairn listening on (http:\/\/\S+)/.exec(stderr());
+      // The banner is one write: the listener lines, then the store's.
+      if (!/\n {2}log key: /.test(stderr())) return;
+      const m = /Cairn (?:listening|listener \S+) on (https?:\/\/\S+)/.exec(stderr());
       if (m) {
         clearTimeout(timer);
         child.stderr!.off('data', onData);
@@ -107,8 +114,10 @@ export async function spawnServer(options: ServeOptions, timeoutMs = 30_000): Pr
     clearTimeout(timer);
     return exit;
   };
+  const listeners = Object.fromEntries([...stderr().matchAll(/Cairn listener (\S+) on (https?:\/\/\S+)/g)].map((m) => [m[1]!, m[2]!]));
   return {
     url,
+    listeners,
     port: Number(new URL(url).port),
     pid: child.pid!,
     data: options.data,
