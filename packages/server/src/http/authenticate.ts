@@ -49,7 +49,8 @@ export function installAuth(app: FastifyInstance, authenticator: Authenticator, 
     if (scope && !scope.groups.has(group)) {
       // Who asked, if they say: only for the record, never for the answer.
       const principal = await credentialOf(request, authenticator, scope).catch(() => undefined);
-      await denials?.record({ listener: scope.name, reason: 'route_group_not_served', method: request.method, route: request.routeOptions.url ?? '', group, client: request.ip, principal });
+      // The answer does not depend on the record: a store that cannot take it must not tell the caller the route exists.
+      await denials?.record({ listener: scope.name, reason: 'route_group_not_served', method: request.method, route: request.routeOptions.url ?? '', group, client: request.ip, principal }).catch((err: unknown) => request.log.error({ err }, 'recording a listener refusal failed'));
       return sendError(reply, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
     }
     if (permission === 'public') return;
