@@ -82,7 +82,7 @@ export function installAuth(app: FastifyInstance, authenticator: Authenticator, 
     if (scope?.roles) {
       const served = principal.roles.filter((r) => scope.roles!.has(r));
       if (served.length === 0) {
-        await denials?.record({ listener: scope.name, reason: 'role_not_served', method: request.method, route: request.routeOptions.url ?? '', group, client: request.ip, principal });
+        await denials?.record({ listener: scope.name, reason: 'role_not_served', method: request.method, route: request.routeOptions.url ?? '', group, client: request.ip, principal }).catch((err: unknown) => request.log.error({ err }, 'recording a listener refusal failed'));
         return sendError(reply, 'forbidden', `listener ${scope.name} serves none of your roles`, { listener: scope.name, roles: principal.roles });
       }
       principal = { ...principal, roles: served };
