@@ -5,7 +5,7 @@ import { describeCertificate } from '../auth/client-certificates.js';
 import { FailureLimiter } from '../auth/failure-limiter.js';
 import type { Principal } from '../auth/principal.js';
 import { CairnError } from '../errors/catalog.js';
-import { sendError } from './error-handler.js';
+import { sendError, sendNotFound } from './error-handler.js';
 import type { ListenerDenials } from './listener-denials.js';
 import type { ListenerScope } from './listener-scope.js';
 
@@ -51,7 +51,7 @@ export function installAuth(app: FastifyInstance, authenticator: Authenticator, 
       const principal = await credentialOf(request, authenticator, scope).catch(() => undefined);
       // The answer does not depend on the record: a store that cannot take it must not tell the caller the route exists.
       await denials?.record({ listener: scope.name, reason: 'route_group_not_served', method: request.method, route: request.routeOptions.url ?? '', group, client: request.ip, principal }).catch((err: unknown) => request.log.error({ err }, 'recording a listener refusal failed'));
-      return sendError(reply, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+      return sendNotFound(request, reply);
     }
     if (permission === 'public') return;
 

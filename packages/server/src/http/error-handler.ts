@@ -12,6 +12,11 @@ export function sendError(reply: FastifyReply, code: ApiErrorCode, message: stri
   return reply.status(ERROR_CATALOG[code].status).type('application/json').send(body);
 }
 
+/** The answer to a route that does not exist — and to one the listener does not serve, which must look the same. */
+export function sendNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendError(reply, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+}
+
 /** Fastify's own request errors, mapped onto our catalogue. */
 const FASTIFY_CODES: Record<string, ApiErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
@@ -59,5 +64,5 @@ export function installErrorHandling(app: FastifyInstance): void {
     return sendError(reply, 'internal', 'an unexpected error occurred; the server log has the details');
   });
 
-  app.setNotFoundHandler((request, reply) => sendError(reply, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler(sendNotFound);
 }

@@ -54,8 +54,9 @@ for (const storeCase of storeCases) {
       const unknown = await call(`${ingest}/api/v1/no-such-route`, engineer);
       const hidden = await call(`${ingest}/api/v1/log/entries?start=0`, engineer);
       assert.equal(hidden.status, 404);
-      assert.deepEqual(hidden.body, { error: { code: 'route_not_found', message: 'no route GET /api/v1/log/entries' } });
-      assert.deepEqual(Object.keys(hidden.body.error), Object.keys(unknown.body.error), 'the same shape as a route that does not exist');
+      assert.equal(hidden.body.error.code, 'route_not_found');
+      const asUnknown = { error: { ...unknown.body.error, message: unknown.body.error.message.replace('/api/v1/no-such-route', '/api/v1/log/entries') } };
+      assert.deepEqual(hidden.body, asUnknown, 'the same answer as a route that does not exist');
       assert.equal((await call(`${ingest}/api/v1/exports`, null, 'POST', {})).status, 404, 'without a credential too');
 
       const recorded = await denials({ listener: 'ingest', route: '/api/v1/log/entries' });
