@@ -1,8 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
 import type { TlsOptions } from 'node:tls';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { FailureLimiter } from '../auth/failure-limiter.js';
 import type { Services } from '../services.js';
 import { installAuth } from './authenticate.js';
@@ -59,8 +57,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
     logger: options.logger ? { ...(typeof options.logger === 'object' ? options.logger : {}), redact: ['req.headers.authorization'] } : false,
     return503OnClosing: true,
     forceCloseConnections: 'idle', // active requests finish on close (see Cairn.close)
-    serverFactory: (handler) => (options.https ? https.createServer(options.https, handler) : http.createServer(handler)),
-  }) as unknown as FastifyInstance;
+    // Fastify makes the https.Server itself (with its timeouts); the listener swaps its secure context on SIGHUP.
+    ...(options.https ? { https: options.https } : {}),
+  } as FastifyServerOptions) as unknown as FastifyInstance;
   const routes: { method: string; url: string; permission: string | undefined }[] = [];
   fastify.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
