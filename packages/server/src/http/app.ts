@@ -42,7 +42,7 @@ export interface App {
   readonly fastify: FastifyInstance;
   readonly authFailures: FailureLimiter;
   /** Every route registered, with its permission: what the authorisation matrix test walks. */
-  readonly routes: readonly { method: string; url: string; permission: string | undefined }[];
+  readonly routes: readonly { method: string; url: string; permission: string | undefined; group: string | undefined }[];
 }
 
 /**
@@ -60,10 +60,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
     // Fastify makes the https.Server itself (with its timeouts); the listener swaps its secure context on SIGHUP.
     ...(options.https ? { https: options.https } : {}),
   } as FastifyServerOptions) as unknown as FastifyInstance;
-  const routes: { method: string; url: string; permission: string | undefined }[] = [];
+  const routes: { method: string; url: string; permission: string | undefined; group: string | undefined }[] = [];
   fastify.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') routes.push({ method, url: route.url, permission: route.config?.permission });
+      if (method !== 'HEAD') routes.push({ method, url: route.url, permission: route.config?.permission, group: route.config?.group });
     }
   });
   fastify.setValidatorCompiler(validatorCompiler());

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ALL_ROUTE_GROUPS } from '../../src/http/route-groups.js';
 import { parseListeners, type ListenerConfig } from '../../src/listen/listeners-config.js';
 import { startCairn, type RunningCairn } from '../helpers/cairn.js';
 import { cleanupStores, storeCases, tempDir } from '../helpers/stores.js';
@@ -85,6 +86,19 @@ for (const storeCase of storeCases) {
     });
   });
 }
+
+describe('route groups', () => {
+  it('every registered route belongs to one known group', async () => {
+    const s = await startCairn(storeCases[0]!.fresh());
+    try {
+      const ungrouped = s.cairn.app.routes.filter((r) => !(ALL_ROUTE_GROUPS as string[]).includes(r.group ?? ''));
+      assert.deepEqual(ungrouped, []);
+      assert.ok(s.cairn.app.routes.filter((r) => r.group !== undefined).length >= 70);
+    } finally {
+      await s.close();
+    }
+  });
+});
 
 describe('listeners file', () => {
   it('parses groups, roles, TLS files relative to the file', () => {
