@@ -11,11 +11,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CairnApiError, CairnClient } from '@cairn/sdk';
 import { parseVerifierKey, verifyEnvelope, verifyPackage } from '@cairn/verify';
+import { makeCa, makeCert } from './tls-certificates.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI_BIN = path.join(ROOT, 'packages/cli/dist/src/bin.js');
 
-const HELP = `Usage: npm run demo [-- --keep]      (or: node scripts/demo.mjs [--keep])
+const HELP = `Usage: npm run demo [-- --keep] [-- --tls]      (or: node scripts/demo.mjs [--keep] [--tls])
 
 Plays a hospital's readmission-risk model, trained on ePHI, through Cairn end to end: a raw EHR
 extract in quarantine, its certification, a derived training set with exclusions, a training run
@@ -31,11 +32,15 @@ hipaa-ai and standard-ai); the admin token comes from CAIRN_TOKEN or CAIRN_TOKEN
   npm start                                   # in one terminal: http://127.0.0.1:8080, data in ./.cairn
   CAIRN_URL=http://127.0.0.1:8080 CAIRN_TOKEN=$(cat .cairn/admin-token) npm run demo
 
+For a server on https with a private CA, set CAIRN_CA_FILE to the CA's PEM file.
+
 Names carry a per-run suffix, so the demo can be run again against the same server.
 
 Options:
   --keep    keep the temporary directory (generated data, evidence, the package, and the own
             server's data directory) and print where it is
+  --tls     the whole story over HTTPS: the own server gets a certificate from a CA made for
+            this run (openssl), and every client trusts only that CA
   --help    this text
 
 Exit code 0 when the package verifies, 1 otherwise.`;
@@ -68,12 +73,13 @@ if (args.includes('--help') || args.includes('-h')) {
   console.log(HELP);
   process.exit(0);
 }
-const unknown = args.filter((a) => a !== '--keep');
+const unknown = args.filter((a) => a !== '--keep' && a !== '--tls');
 if (unknown.length > 0) {
   console.error(`demo: unknown option ${unknown[0]} (see --help)`);
   process.exit(2);
 }
 const keep = args.includes('--keep');
+const useTls = args.includes('--tls');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-demo-'));
 let server; // own-server mode: { child, stderr(), url, verifierKey, adminToken }
 
@@ -108,7 +114,15 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 async function startServer() {
   const data = path.join(tmp, 'server-data');
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAIRN_'))); // a clean server: no inherited store, key or pack
-  const child = spawn(process.execPath, [CLI_BIN, 'serve', '--data', data, '--listen', '127.0.0.1:0', '--log-level', 'warn', '--checkpoint-interval', '500ms'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const tlsArgs = [];
+  let ca;
+  if (useTls) {
+    const dir = path.join(tmp, 'tls');
+    ca = makeCa(dir, 'demo-hospital-ca');
+    const cert = makeCert(dir, ca, { name: 'cairn', dns: ['localhost'], ips: ['127.0.0.1'] });
+    tlsArgs.push('--tls-cert', cert.cert, '--tls-key', cert.key);
+  }
+  const child = spawn(process.execPath, [CLI_BIN, 'serve', '--data', data, '--listen', '127.0.0.1:0', '--log-level', 'warn', '--checkpoint-interval', '500ms', ...tlsArgs], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
   server = { child, env, stderr: () => stderr };
@@ -136,7 +150,7 @@ async function startServer() {
   // The installation ceremony's second founder: with the first (admin), two persons vouch for every other.
   const ops = spawnSync(process.execPath, [CLI_BIN, 'token', 'bootstrap', '--data', data, '--principal', 'ops', '--reason', 'second founder for the demo', '--field', 'token'], { encoding: 'utf8', env: server.env });
   if (ops.status !== 0) throw new Error(`cairn token bootstrap failed:\n${ops.stderr}`);
-  return Object.assign(server, { url: banner.url, verifierKey: banner.key, adminToken: fs.readFileSync(path.join(data, 'admin-token'), 'utf8').trim(), opsToken: ops.stdout.trim() });
+  return Object.assign(server, { url: banner.url, verifierKey: banner.key, adminToken: fs.readFileSync(path.join(data, 'admin-token'), 'utf8').trim(), opsToken: ops.stdout.trim(), caFile: ca?.cert });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,16 +275,19 @@ async function main() {
   let adminToken;
   let opsToken;
   let verifierKey;
+  let caFile = process.env.CAIRN_CA_FILE;
   if (external) {
     adminToken = process.env.CAIRN_TOKEN ?? (process.env.CAIRN_TOKEN_FILE ? fs.readFileSync(process.env.CAIRN_TOKEN_FILE, 'utf8').trim() : undefined);
     opsToken = process.env.CAIRN_SECOND_TOKEN;
     if (!adminToken || !opsToken) throw new Error('CAIRN_URL is set: give two founders\' tokens, CAIRN_TOKEN (or CAIRN_TOKEN_FILE; npm start writes .cairn/admin-token) and CAIRN_SECOND_TOKEN (cairn token bootstrap --principal ops …)');
     url = external;
   } else {
-    ({ url, adminToken, opsToken, verifierKey } = await startServer());
+    ({ url, adminToken, opsToken, verifierKey, caFile } = await startServer());
   }
-  const admin = new CairnClient({ url, token: adminToken });
-  const ops = new CairnClient({ url, token: opsToken });
+  // With a private CA, every client trusts that CA and no other.
+  const tls = caFile ? { ca: fs.readFileSync(caFile, 'utf8') } : undefined;
+  const admin = new CairnClient({ url, token: adminToken, tls });
+  const ops = new CairnClient({ url, token: opsToken, tls });
   // The key an examiner would obtain out of band: from the server's banner, or asked once, now.
   verifierKey ??= (await admin.key()).verifierKey;
   const { version: policy, source } = await admin.policy.active();
@@ -279,7 +296,7 @@ async function main() {
   }
 
   console.log(bold("Cairn demo: a hospital's readmission-risk model, trained on ePHI, from raw data to audit"));
-  console.log(`server ${url} (${external ? 'CAIRN_URL' : 'started for this demo'}), policy ${short(policy.hash)}, log key ${dim(verifierKey.split('+').slice(0, 2).join('+'))}`);
+  console.log(`server ${url} (${external ? 'CAIRN_URL' : 'started for this demo'}${caFile ? `, TLS with the CA in ${caFile}` : ''}), policy ${short(policy.hash)}, log key ${dim(verifierKey.split('+').slice(0, 2).join('+'))}`);
   // One client per persona. Each person makes their own credential; the admin proposes them with
   // its SHA-256 and the second founder approves: nobody else ever holds it. (Against a server that
   // already knows them, the names get this run's suffix.)
@@ -289,7 +306,7 @@ async function main() {
     const id = external ? `${name}-${suffix}` : name;
     await admin.identity.proposePrincipal({ id, type: 'user', roles: p.roles, credentialSha256: crypto.createHash('sha256').update(token).digest('hex'), reason: `${p.as} on the readmission project` });
     await ops.identity.approvePrincipal(id, 'HR record checked');
-    as[name] = new CairnClient({ url, token, verifierKey });
+    as[name] = new CairnClient({ url, token, verifierKey, tls });
   }
   console.log(`personas: ${Object.entries(PERSONAS).map(([n, p]) => `${n} (${p.as})`).join(', ')}`);
 

@@ -57,7 +57,7 @@ describe('cairn serve: file modes, permissions, busy port, trust store', () => {
       fs.chmodSync(file, fs.statSync(file).isDirectory() ? 0o700 : 0o600);
     }
     for (const [file, open] of cases) fs.chmodSync(file, open);
-    const server = await spawnServer({ data, args: ['--fix-permissions'] });
+    const server = await spawnServer({ data, extraArgs: ['--fix-permissions'] });
     try {
       for (const [file] of cases) assert.equal(mode(file) & 0o077, 0, `${file} is still open to others`);
       for (const [file] of cases) assert.ok(server.stderr().includes(`fixed permissions of ${file}:`), `not reported: ${file}`);

@@ -17,7 +17,7 @@ import { LineageApi } from './lineage.js';
 import { PolicyApi } from './policy.js';
 import { RegistryApi } from './registry.js';
 import { ExportsApi } from './exports.js';
-import { Transport } from './transport.js';
+import { Transport, type TlsOptions } from './transport.js';
 import { MemoryTrustStore, type TrustStore, type TrustedLog } from './trust-store.js';
 
 export interface ClientOptions {
@@ -31,6 +31,8 @@ export interface ClientOptions {
   readonly trustStore?: TrustStore | undefined;
   /** Request timeout in milliseconds (default 30 s). */
   readonly timeoutMs?: number | undefined;
+  /** HTTPS settings: a private CA to trust, a client certificate for mutual TLS. */
+  readonly tls?: TlsOptions | undefined;
 }
 
 export interface EntryInput {
@@ -94,7 +96,7 @@ export class CairnClient {
   #pinnedKey: string | undefined;
 
   constructor(options: ClientOptions) {
-    this.#http = new Transport(options.url, options.token, options.timeoutMs ?? 30_000);
+    this.#http = new Transport(options.url, options.token, options.timeoutMs ?? 30_000, options.tls);
     this.url = this.#http.url;
     this.#trust = options.trustStore ?? new MemoryTrustStore();
     this.#pinnedKey = options.verifierKey;

@@ -12,4 +12,5 @@ export { CairnApiError, CairnConnectionError, CairnVerificationError } from './e
 export type { VerificationCode } from './errors.js';
 export { FileTrustStore, MemoryTrustStore, defaultConfigDir } from './trust-store.js';
 export type { TrustStore, TrustedLog } from './trust-store.js';
+export type { TlsOptions } from './transport.js';
 export type { Alert, Decision, Elevation, PlacementResult, PolicyIssue, PolicyVersion, Role, PrincipalInfo, TokenInfo, WhoAmI, Workload } from './types.js';

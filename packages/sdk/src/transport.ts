@@ -1,15 +1,38 @@
+import { Agent, fetch as undiciFetch } from 'undici';
 import { CairnApiError, CairnConnectionError } from './errors.js';
+
+/**
+ * HTTPS settings of a client, all PEM text. Without `ca` the system's CAs are trusted.
+ *
+ * @example
+ * new CairnClient({ url: 'https://cairn.internal:8443', tls: { ca: fs.readFileSync('ca.pem', 'utf8') } })
+ */
+export interface TlsOptions {
+  /** CA certificates to trust instead of the system's (a private CA). */
+  readonly ca?: string | undefined;
+  /** Client certificate chain and key, for a server that authenticates clients by certificate. */
+  readonly cert?: string | undefined;
+  readonly key?: string | undefined;
+}
 
 /** HTTP to one Cairn server: bearer token, JSON in and out, errors as CairnApiError. */
 export class Transport {
   readonly url: string;
   readonly #token: string | undefined;
   readonly #timeoutMs: number;
+  readonly #fetch: (url: string, init: RequestInit) => Promise<Response>;
 
-  constructor(url: string, token: string | undefined, timeoutMs: number) {
+  constructor(url: string, token: string | undefined, timeoutMs: number, tls?: TlsOptions) {
     this.url = url.replace(/\/+$/, '');
     this.#token = token;
     this.#timeoutMs = timeoutMs;
+    if (tls && (tls.ca ?? tls.cert ?? tls.key) !== undefined) {
+      // Node's fetch has no TLS options of its own; undici's Agent (the same client Node's fetch is built on) has.
+      const dispatcher = new Agent({ connect: { ca: tls.ca, cert: tls.cert, key: tls.key } });
+      this.#fetch = (u, init) => undiciFetch(u, { ...(init as object), dispatcher }) as unknown as Promise<Response>;
+    } else {
+      this.#fetch = (u, init) => fetch(u, init);
+    }
   }
 
   /** `timeoutMs: null` waits as long as the server keeps sending (a large export); the default is the client's timeout. */
@@ -19,7 +42,7 @@ export class Transport {
     if (this.#token) headers['authorization'] = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const send = () =>
-      fetch(this.url + path, {
+      this.#fetch(this.url + path, {
         method,
         headers,
         body: body === undefined ? null : JSON.stringify(body),

@@ -8,12 +8,18 @@ import { Deployments } from './deployments/deployments.js';
 import { Exports } from './exports/exporter.js';
 import { parseAdmissionConfig, type AdmissionOptions } from './deployments/admission/admission-config.js';
 import { Authenticator, type JwtVerifier } from './auth/authenticator.js';
+import { readClientPrincipals } from './auth/client-certificates.js';
 import { OidcVerifier, parseOidcConfig } from './auth/oidc.js';
 import { Principals } from './auth/principals.js';
 import { bootstrapAdminToken, TokenService } from './auth/tokens.js';
 import { BreakGlass } from './governance/break-glass.js';
 import { PolicyRegistry } from './governance/policy-registry.js';
-import { buildApp, type App } from './http/app.js';
+import type { App } from './http/app.js';
+import { ListenerDenials } from './http/listener-denials.js';
+import { ALL_ROUTE_GROUPS } from './http/route-groups.js';
+import { buildListener, type Listener } from './listen/listener.js';
+import { readListeners, type ListenerConfig } from './listen/listeners-config.js';
+import { readTlsMaterial, type TlsSettings } from './listen/tls-settings.js';
 import { openLogIdentity } from './keys/log-identity.js';
 import { Ledger } from './ledger/ledger.js';
 import { Datasets } from './lineage/datasets.js';
@@ -57,13 +63,25 @@ export interface ServerConfig {
   readonly writeRates?: WriteRates | undefined;
   /** How many refusals are written one by one before they are only counted (default DEFAULT_REFUSAL_LIMITS). */
   readonly refusalLimits?: RefusalLimits | undefined;
+  /** HTTPS on `host:port` (ignored with listeners). */
+  readonly tls?: TlsSettings | undefined;
+  /** Several listeners, each with its address, TLS and scope, instead of `host:port` (docs/operations.md). */
+  readonly listenersFile?: string | undefined;
+  /** Ready listeners instead of a file (tests, embedding). */
+  readonly listeners?: readonly ListenerConfig[] | undefined;
 }
 
 export { DEFAULTS } from './defaults.js';
 
 /** Everything a running Cairn holds: its domain modules and the HTTP app. */
 export interface Cairn extends Services {
+  /** The first listener's app. */
   readonly app: App;
+  readonly listeners: readonly Listener[];
+  /** Starts every listener; resolves with their URLs in order. */
+  listen(): Promise<string[]>;
+  /** SIGHUP: every TLS listener reads its certificate and key again; one that fails keeps its old ones (logged). */
+  reloadTls(): { reloaded: string[]; failed: string[] };
   /** Path of the bootstrap admin token file if it was created by this start. */
   readonly adminTokenFile: string | undefined;
   readonly keyCreated: boolean;
@@ -72,6 +90,9 @@ export interface Cairn extends Services {
 }
 
 export async function openCairn(config: ServerConfig): Promise<Cairn> {
+  // Every listener's files are read before the store opens: a bad one is the operator's to fix.
+  const listenerConfigs = config.listeners ?? (config.listenersFile ? readListeners(config.listenersFile) : [{ name: 'default', host: config.host, port: config.port, tls: config.tls, groups: ALL_ROUTE_GROUPS }]);
+  for (const l of listenerConfigs) checkListenerFiles(l);
   const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
   try {
     const keyFile = config.keyFile ?? path.join(config.dataDir, 'keys', 'log-ed25519.pem');
@@ -84,7 +105,7 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const alerts = new Alerts(store);
     const breakGlass = new BreakGlass(store, ledger, policies, alerts);
     const oidc = config.oidc ?? (config.oidcConfigFile ? await asConfiguration(() => OidcVerifier.create(parseOidcConfig(readConfigFile(config.oidcConfigFile!), config.oidcConfigFile!))) : undefined);
-    const authenticator = new Authenticator(tokens, breakGlass, oidc);
+    const authenticator = new Authenticator(tokens, breakGlass, principals, oidc);
     const datasets = new Datasets(store, ledger, policies, principals);
     const runs = new Runs(store, ledger, policies, datasets);
     const registry = new Registry(store, ledger, policies, runs, principals);
@@ -98,7 +119,10 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const adminTokenFile = await bootstrapAdminToken(tokens, principals, config.dataDir);
 
     const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
-    const app = await buildApp({ services, bodyLimit: config.bodyLimit, logger, trustProxy: config.trustProxy, writeRates: config.writeRates });
+    const denials = new ListenerDenials(ledger, config.now);
+    const listeners: Listener[] = [];
+    for (const l of listenerConfigs) listeners.push(await buildListener(l, services, denials, { bodyLimit: config.bodyLimit, logger, trustProxy: config.trustProxy, writeRates: config.writeRates }));
+    const app = listeners[0]!.app;
     const log = app.fastify.log;
     ledger.refusals.onError = (err) => log.error({ err }, 'writing a refusals.suppressed entry failed');
     store.onConnectionError((err) => log.warn({ reason: err.message }, 'store connection lost; the pool connects anew on next use'));
@@ -107,6 +131,27 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     return {
       ...services,
       app,
+      listeners,
+      async listen() {
+        const urls: string[] = [];
+        for (const l of listeners) urls.push(await l.listen());
+        return urls;
+      },
+      reloadTls() {
+        const reloaded: string[] = [];
+        const failed: string[] = [];
+        for (const l of listeners.filter((x) => x.config.tls)) {
+          try {
+            l.reloadTls();
+            reloaded.push(l.config.name);
+            log.info({ listener: l.config.name }, 'TLS certificate and key reloaded');
+          } catch (err) {
+            failed.push(l.config.name);
+            log.error({ listener: l.config.name, err: { message: (err as Error).message } }, 'TLS reload failed; the previous certificate and key stay in use');
+          }
+        }
+        return { reloaded, failed };
+      },
       adminTokenFile,
       keyCreated,
       log,
@@ -116,10 +161,10 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
         ledger.checkpoints.stop();
         // Stop accepting, let every queued append commit and its reply reach the client, then
         // close the connections that are left (kept-alive ones would otherwise linger).
-        const closing = app.fastify.close();
+        const closing = Promise.all(listeners.map((l) => l.app.fastify.close()));
         await ledger.flush();
         await new Promise((r) => setTimeout(r, 200));
-        app.fastify.server.closeAllConnections();
+        for (const l of listeners) l.app.fastify.server.closeAllConnections();
         await closing;
         await ledger.refusals.flush(); // the counts of refusals not written one by one
         await ledger.checkpoints.signIfGrown().catch((err: unknown) => log.error({ err }, 'final checkpoint failed'));
@@ -130,6 +175,12 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     await store.close();
     throw err;
   }
+}
+
+function checkListenerFiles(l: ListenerConfig): void {
+  if (!l.tls) return;
+  readTlsMaterial(l.tls);
+  if (l.tls.clientPrincipalsFile !== undefined) readClientPrincipals(l.tls.clientPrincipalsFile);
 }
 
 /** A configuration the server cannot start with is the operator's to fix, not a crash. */
@@ -161,12 +212,12 @@ function readAdmissionConfig(file: string): AdmissionOptions {
   }
 }
 
-/** Opens Cairn and listens; resolves with the bound address. */
-export async function startServer(config: ServerConfig): Promise<{ cairn: Cairn; url: string }> {
+/** Opens Cairn and listens; resolves with the first listener's URL and all of them. */
+export async function startServer(config: ServerConfig): Promise<{ cairn: Cairn; url: string; urls: string[] }> {
   const cairn = await openCairn(config);
   try {
-    const address = await cairn.app.fastify.listen({ host: config.host, port: config.port });
-    return { cairn, url: address };
+    const urls = await cairn.listen();
+    return { cairn, url: urls[0]!, urls };
   } catch (err) {
     await cairn.close();
     throw err;

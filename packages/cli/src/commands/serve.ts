@@ -21,6 +21,12 @@ interface ServeOptions {
   fixPermissions?: boolean;
   trustProxy?: string[];
   writeRate: WriteRates;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  tlsClientAuth?: 'request' | 'require';
+  tlsClientPrincipals?: string;
+  listeners?: string;
 }
 
 /** commander's form of a parser that throws a plain Error: exit 2 with its message. */
@@ -32,6 +38,16 @@ function asArgument<T>(parse: (value: string) => T): (value: string) => T {
       throw new InvalidArgumentError((err as Error).message);
     }
   };
+}
+
+/** --tls-* flags → the server's TLS settings; a half-given pair is a usage error. */
+function tlsSettings(o: ServeOptions) {
+  const any = o.tlsCert ?? o.tlsKey ?? o.tlsClientCa ?? o.tlsClientAuth ?? o.tlsClientPrincipals;
+  if (any === undefined) return undefined;
+  if (o.listeners) throw new CliError(EXIT.usage, '--tls-* flags and --listeners exclude each other: give each listener its tls settings in the listeners file', 'invalid_arguments');
+  if (!o.tlsCert || !o.tlsKey) throw new CliError(EXIT.usage, 'HTTPS needs both --tls-cert and --tls-key', 'invalid_arguments');
+  if ((o.tlsClientAuth || o.tlsClientPrincipals) && !o.tlsClientCa) throw new CliError(EXIT.usage, '--tls-client-auth and --tls-client-principals need --tls-client-ca', 'invalid_arguments');
+  return { certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.tlsClientCa, clientAuth: o.tlsClientAuth, clientPrincipalsFile: o.tlsClientPrincipals };
 }
 
 export function serveCommand(program: Command): void {
@@ -47,6 +63,12 @@ export function serveCommand(program: Command): void {
     .option('--oidc-config <file>', 'accept JWT bearer tokens from the identity provider (see docs/oidc.md)', process.env['CAIRN_OIDC_CONFIG'])
     .option('--admission-config <file>', 'Kubernetes admission settings: namespace → zone map, unknown kinds (see docs/deployments.md)', process.env['CAIRN_ADMISSION_CONFIG'])
     .option('--policy <file>', 'policy pack to activate on a store that has none yet (default: the shipped example)', process.env['CAIRN_POLICY'])
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate chain (PEM); reloaded on SIGHUP', process.env['CAIRN_TLS_CERT'])
+    .option('--tls-key <file>', 'the TLS private key (PEM, mode 0600); reloaded on SIGHUP', process.env['CAIRN_TLS_KEY'])
+    .option('--tls-client-ca <file>', 'CA certificates (PEM) that client certificates must chain to (mutual TLS)', process.env['CAIRN_TLS_CLIENT_CA'])
+    .addOption(new Option('--tls-client-auth <mode>', 'request: accept clients without a certificate; require: refuse the handshake without one (default request with --tls-client-ca)').choices(['request', 'require']))
+    .option('--tls-client-principals <file>', 'map client certificates to service principals (see docs/operations.md)', process.env['CAIRN_TLS_CLIENT_PRINCIPALS'])
+    .option('--listeners <file>', 'several listeners, each with its address, TLS, route groups and roles (see docs/operations.md); replaces --listen', process.env['CAIRN_LISTENERS'])
     .option('--checkpoint-interval <duration>', 'sign a checkpoint at most this often when the tree grew', parseDuration, DEFAULTS.checkpointIntervalMs)
     .option('--body-limit <size>', 'largest request body accepted', parseBytes, DEFAULTS.bodyLimit)
     .option('--fix-permissions', 'tighten a data directory, store, key or token file that group or others can access (0700/0600) instead of refusing to start')
@@ -59,16 +81,19 @@ export function serveCommand(program: Command): void {
 Examples:
   $ cairn serve                                   # embedded store under ./.cairn, http://127.0.0.1:8080
   $ cairn serve --data /var/lib/cairn --listen 0.0.0.0:8080
-  $ CAIRN_DATABASE_URL=postgres://cairn@db/cairn cairn serve --key-file /etc/cairn/log.pem`,
+  $ CAIRN_DATABASE_URL=postgres://cairn@db/cairn cairn serve --key-file /etc/cairn/log.pem
+  $ cairn serve --listen 0.0.0.0:8443 --tls-cert /etc/cairn/tls.crt --tls-key /etc/cairn/tls.key
+  $ cairn serve --listeners /etc/cairn/listeners.yaml      # one listener per network segment`,
     )
     .action(async (options: ServeOptions) => {
       try {
+        const tls = tlsSettings(options);
         const { checkDataPermissions, startServer, noticeLog } = await import('@cairn/server');
         const keyFile = options.keyFile;
         for (const fixed of checkDataPermissions({ dataDir: options.data, keyFile, fix: options.fixPermissions ?? false })) {
           process.stderr.write(`cairn: fixed permissions of ${fixed}\n`);
         }
-        const { cairn, url } = await startServer({
+        const { cairn, urls } = await startServer({
           dataDir: options.data,
           host: options.listen.host,
           port: options.listen.port,
@@ -84,14 +109,20 @@ Examples:
           policyFile: options.policy,
           trustProxy: options.trustProxy,
           writeRates: options.writeRate,
+          tls,
+          listenersFile: options.listeners,
         }).catch((err: unknown) => {
           throw addressInUse(err, options.listen);
         });
-        // One JSON line, like every log line; scripts read `url` and `logKey` (or the text in `msg`).
+        // JSON lines, like every log line: one per listener of a --listeners file, then the banner,
+        // from which scripts read `url` (the first listener's), `urls` and `logKey`.
         const notices = noticeLog();
-        const banner = { url, store: cairn.store.description, origin: cairn.ledger.origin, logKey: cairn.ledger.signer.verifierKey, ...(cairn.adminTokenFile ? { adminTokenFile: cairn.adminTokenFile } : {}) };
-        notices.info(banner, `Cairn listening on ${url}`);
-        if (cairn.adminTokenFile) notices.info({ adminTokenFile: cairn.adminTokenFile }, `bootstrap admin token written to ${cairn.adminTokenFile} (mode 0600)`);
+        if (options.listeners) {
+          cairn.listeners.forEach((l, i) => notices.info({ listener: l.config.name, url: urls[i], groups: l.config.groups, ...(l.config.roles ? { roles: l.config.roles } : {}) }, `Cairn listener ${l.config.name} on ${urls[i]} (${l.config.groups.join(', ')}${l.config.roles ? `; roles ${l.config.roles.join(', ')}` : ''})`));
+        }
+        const banner = { url: urls[0], urls, store: cairn.store.description, origin: cairn.ledger.origin, logKey: cairn.ledger.signer.verifierKey, ...(cairn.adminTokenFile ? { adminTokenFile: cairn.adminTokenFile } : {}) };
+        notices.info(banner, `Cairn listening on ${urls.join(', ')}`);
+        if (cairn.adminTokenFile) notices.info({ adminTokenFile: cairn.adminTokenFile }, `bootstrap admin token written to ${cairn.adminTokenFile} (mode 0600; it expires: cairn token bootstrap makes another)`);
         let stopping = false;
         const stop = (signal: string) => {
           if (stopping) return;
@@ -107,6 +138,10 @@ Examples:
         };
         process.on('SIGINT', () => stop('SIGINT'));
         process.on('SIGTERM', () => stop('SIGTERM'));
+        process.on('SIGHUP', () => {
+          const { reloaded, failed } = cairn.reloadTls();
+          process.stderr.write(`SIGHUP: TLS ${reloaded.length ? `reloaded for ${reloaded.join(', ')}` : 'not reloaded'}${failed.length ? `; kept the previous certificate for ${failed.join(', ')} (see the log)` : ''}\n`);
+        });
       } catch (err) {
         fail({}, err);
       }

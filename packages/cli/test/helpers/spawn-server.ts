@@ -13,8 +13,8 @@ export interface ServeOptions {
   readonly origin?: string | undefined;
   /** Default 200ms, so checkpoints are signed while a test runs. */
   readonly checkpointInterval?: string;
-  /** More `cairn serve` arguments, e.g. `--fix-permissions`. */
-  readonly args?: readonly string[];
+  /** More `cairn serve` flags (TLS, listeners, --fix-permissions). */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface Exit {
@@ -25,6 +25,8 @@ export interface Exit {
 /** A `cairn serve` child process that has printed its banner. */
 export interface ServerProcess {
   readonly url: string;
+  /** With --listeners: each listener's URL by name. */
+  readonly listeners: Readonly<Record<string, string>>;
   readonly port: number;
   readonly pid: number;
   readonly data: string;
@@ -46,16 +48,21 @@ const live = new Set<ChildProcess>();
 
 /** The start-up notice `cairn serve` writes to stderr: a JSON log line whose `msg` is "Cairn listening on URL". */
 export function bannerOf(stderr: string): { url: string; logKey: string } | undefined {
-  for (const line of stderr.split('\n')) {
-    if (!line.startsWith('{')) continue;
+  // The banner comes after the listener lines of a --listeners file: once it is there, they are too.
+  const banner = noticesOf(stderr).find((l) => typeof l.msg === 'string' && l.msg.startsWith('Cairn listening on ') && l.url && l.logKey);
+  return banner && { url: banner.url as string, logKey: banner.logKey as string };
+}
+
+/** The JSON notice lines `cairn serve` wrote so far. */
+function noticesOf(stderr: string): Record<string, unknown>[] {
+  return stderr.split('\n').flatMap((line) => {
+    if (!line.startsWith('{')) return [];
     try {
-      const parsed = JSON.parse(line) as { msg?: string; url?: string; logKey?: string };
-      if (parsed.msg?.startsWith('Cairn listening on ') && parsed.url && parsed.logKey) return { url: parsed.url, logKey: parsed.logKey };
+      return [JSON.parse(line) as Record<string, unknown>];
     } catch {
-      // a partial line: the rest has not arrived yet
+      return []; // a partial line: the rest has not arrived yet
     }
-  }
-  return undefined;
+  });
 }
 
 /**
@@ -76,7 +83,7 @@ function serveArgs(options: ServeOptions): string[] {
   if (options.databaseSchema) args.push('--database-schema', options.databaseSchema);
   if (options.keyFile) args.push('--key-file', options.keyFile);
   if (options.origin) args.push('--origin', options.origin);
-  args.push(...(options.args ?? []));
+  args.push(...(options.extraArgs ?? []));
   return args;
 }
 
@@ -124,8 +131,10 @@ export async function spawnServer(options: ServeOptions, timeoutMs = 30_000): Pr
     clearTimeout(timer);
     return exit;
   };
+  const listeners = Object.fromEntries(noticesOf(stderr()).filter((l) => l.listener && l.url).map((l) => [l.listener as string, l.url as string]));
   return {
     url,
+    listeners,
     port: Number(new URL(url).port),
     pid: child.pid!,
     data: options.data,

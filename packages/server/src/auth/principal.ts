@@ -10,8 +10,8 @@ export interface Principal {
   readonly type: 'user' | 'service';
   /** Roles in force for this request: the credential's, plus any active break-glass elevation. */
   readonly roles: readonly Role[];
-  readonly auth: 'token' | 'oidc';
-  /** The API token's id, or the OIDC token's `jti`. Never the secret. */
+  readonly auth: 'token' | 'oidc' | 'mtls';
+  /** The API token's id, the OIDC token's `jti`, or `sha256:<hex>` of the client certificate. Never the secret. */
   readonly tokenId?: string | undefined;
   /** For API tokens: the permissions the token is limited to, if it was issued with scopes. */
   readonly scopes?: readonly Permission[] | undefined;

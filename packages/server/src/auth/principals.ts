@@ -44,6 +44,7 @@ export interface PrincipalProposal {
 
 /** What authentication needs to know about a principal. */
 export interface ResolvedPrincipal {
+  readonly type: 'user' | 'service';
   readonly roles: readonly Role[];
   readonly person: string;
   readonly active: boolean;
@@ -289,7 +290,7 @@ export class Principals {
     const cached = this.#cache.get(id);
     if (cached && cached.until > now) return cached.resolved;
     const r = await this.find(id);
-    const resolved = r && { roles: r.roles, person: r.owner ?? r.id, active: r.state === 'active' };
+    const resolved = r && { type: r.type, roles: r.roles, person: r.owner ?? r.id, active: r.state === 'active' };
     if (this.#cache.size > 10_000) this.#cache.clear();
     this.#cache.set(id, { resolved, until: now + CACHE_MS });
     return resolved;

@@ -1,5 +1,6 @@
+import type { TlsOptions } from 'node:tls';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { FailureLimiter } from '../auth/failure-limiter.js';
 import { WriteLimiter } from '../limits/write-limiter.js';
 import { parseWriteRates, DEFAULT_WRITE_RATE, type WriteRates } from '../limits/write-rates.js';
@@ -10,6 +11,8 @@ import { clientErrorHandler, frameworkErrors, installErrorHandling } from './err
 import { requestLogger } from './request-logger.js';
 import { inexactNumbers } from './exact-numbers.js';
 import { CairnError } from '../errors/catalog.js';
+import type { ListenerDenials } from './listener-denials.js';
+import type { ListenerScope } from './listener-scope.js';
 import { installMetrics } from './metrics.js';
 import { breakGlassRoutes } from './routes/break-glass.js';
 import { deploymentRoutes } from './routes/deployments.js';
@@ -37,6 +40,12 @@ export interface AppOptions {
   readonly trustProxy?: readonly string[] | undefined;
   /** Per-principal write limits (default: DEFAULT_WRITE_RATE). */
   readonly writeRates?: WriteRates | undefined;
+  /** Serve HTTPS with these options (listen/tls-settings.ts) instead of plain HTTP. */
+  readonly https?: TlsOptions | undefined;
+  /** What this listener serves; default everything. */
+  readonly scope?: ListenerScope | undefined;
+  /** Where refusals by the listener's scope are recorded (shared by all listeners). */
+  readonly denials?: ListenerDenials | undefined;
 }
 
 export interface App {
@@ -44,7 +53,7 @@ export interface App {
   readonly authFailures: FailureLimiter;
   readonly writeLimits: WriteLimiter;
   /** Every route registered, with its permission: what the authorisation matrix test walks. */
-  readonly routes: readonly { method: string; url: string; permission: string | undefined }[];
+  readonly routes: readonly { method: string; url: string; permission: string | undefined; group: string | undefined }[];
 }
 
 /**
@@ -63,11 +72,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
     frameworkErrors,
     clientErrorHandler,
     forceCloseConnections: 'idle', // active requests finish on close (see Cairn.close)
-  });
-  const routes: { method: string; url: string; permission: string | undefined }[] = [];
+    // Fastify makes the https.Server itself (with its timeouts); the listener swaps its secure context on SIGHUP.
+    ...(options.https ? { https: options.https } : {}),
+  } as FastifyServerOptions) as unknown as FastifyInstance;
+  const routes: { method: string; url: string; permission: string | undefined; group: string | undefined }[] = [];
   fastify.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') routes.push({ method, url: route.url, permission: route.config?.permission });
+      if (method !== 'HEAD') routes.push({ method, url: route.url, permission: route.config?.permission, group: route.config?.group });
     }
   });
   fastify.setValidatorCompiler(validatorCompiler());
@@ -87,7 +98,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   installErrorHandling(fastify);
   const authFailures = new FailureLimiter();
   const writeLimits = new WriteLimiter(options.writeRates ?? parseWriteRates(DEFAULT_WRITE_RATE));
-  installAuth(fastify, options.services.authenticator, authFailures, writeLimits);
+  installAuth(fastify, options.services.authenticator, { limiter: authFailures, writes: writeLimits, scope: options.scope, denials: options.denials });
   const metrics = installMetrics(fastify, options.services, { authFailures, writeLimits });
   installAccessLog(fastify, options.services.accessLog);
 

@@ -19,6 +19,11 @@ export function sendError(reply: FastifyReply, code: ApiErrorCode, message: stri
 /** SQLSTATEs of text PostgreSQL cannot store: 22021 (NUL in text), 22P05 (\u0000 in jsonb). */
 const PG_UNSTORABLE_TEXT = new Set(['22021', '22P05']);
 
+/** The answer to a route that does not exist — and to one the listener does not serve, which must look the same. */
+export function sendNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendError(reply, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+}
+
 /** Fastify's own request errors, mapped onto our catalogue. */
 const FASTIFY_CODES: Record<string, ApiErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
@@ -115,5 +120,5 @@ export function installErrorHandling(app: FastifyInstance): void {
     return sendError(reply, 'internal', 'an unexpected error occurred; the server log has the details');
   });
 
-  app.setNotFoundHandler((request, reply) => sendError(reply, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler(sendNotFound);
 }

@@ -2,15 +2,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTP
 import type { Permission } from '../auth/permissions.js';
 import { auditedHandler, type AuditedRead } from './audited-read.js';
 import { ErrorBody } from './schemas.js';
+import type { RouteGroup } from './route-groups.js';
 
 /**
- * A route and the one permission it needs. Routes are registered only through `addRoute`, so a
- * route cannot exist without a declared permission (the auth hook refuses any that lacks one).
+ * A route, the one permission it needs and the one group it belongs to. Routes are registered only
+ * through `addRoute`, so a route cannot exist without a declared permission (the auth hook refuses
+ * any that lacks one) nor outside a group (a listener serves groups, http/listener-scope.ts).
  */
 export interface RouteDefinition {
   readonly method: HTTPMethods;
   readonly url: string;
   readonly permission: Permission;
+  readonly group: RouteGroup;
   readonly summary: string;
   readonly schema: FastifySchema;
   /** Largest body this route accepts, if not the server's default (e.g. large manifests). */
@@ -23,6 +26,7 @@ export interface RouteDefinition {
 declare module 'fastify' {
   interface FastifyContextConfig {
     permission?: Permission;
+    group?: RouteGroup;
   }
 }
 
@@ -33,8 +37,8 @@ export function addRoute(app: FastifyInstance, route: RouteDefinition): void {
   app.route({
     method: route.method,
     url: route.url,
-    config: { permission: route.permission },
-    schema: { summary: route.summary, security, ...schema, ...(route.permission === 'public' ? {} : { 'x-permission': route.permission }), ...(route.audit ? { 'x-audited-read': route.audit.read } : {}) },
+    config: { permission: route.permission, group: route.group },
+    schema: { summary: route.summary, security, ...schema, ...(route.permission === 'public' ? {} : { 'x-permission': route.permission }), 'x-group': route.group, ...(route.audit ? { 'x-audited-read': route.audit.read } : {}) },
     handler: route.audit ? auditedHandler(`${route.method} ${route.url}`, route.audit, route.handler) : route.handler,
     ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
   });

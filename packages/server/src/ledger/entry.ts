@@ -5,8 +5,8 @@ import { CairnError } from '../errors/catalog.js';
 export interface Actor {
   readonly id: string;
   readonly type: 'user' | 'service' | 'system';
-  readonly auth: 'token' | 'oidc' | 'system';
-  /** The credential's id (never its secret), when it was a token. */
+  readonly auth: 'token' | 'oidc' | 'mtls' | 'system';
+  /** The credential's id (never its secret): a token's id, or `sha256:<hex>` of a client certificate. */
   readonly tokenId?: string;
   /** The break-glass elevation in force when the actor acted, if any. */
   readonly elevation?: string;

@@ -5,6 +5,8 @@ import { SYSTEM_ACTOR } from '../../src/auth/principal.js';
 import { hashToken, newTokenSecret } from '../../src/auth/token-rows.js';
 import { issueBootstrapToken } from '../../src/auth/tokens.js';
 import type { AdmissionOptions } from '../../src/deployments/index.js';
+import type { ListenerConfig } from '../../src/listen/listeners-config.js';
+import type { TlsSettings } from '../../src/listen/tls-settings.js';
 import { openCairn, type Cairn, type ServerConfig } from '../../src/server.js';
 import { assertBundlesConform } from './bundles.js';
 import type { StoreLocation } from './stores.js';
@@ -26,7 +28,7 @@ export interface RunningCairn {
 }
 
 /** A real server on a loopback port over the given store location. */
-export async function startCairn(location: StoreLocation, overrides: { checkpointIntervalMs?: number; bodyLimit?: number; admission?: AdmissionOptions; now?: () => number } & Pick<ServerConfig, 'trustProxy' | 'writeRates' | 'refusalLimits'> = {}): Promise<RunningCairn> {
+export async function startCairn(location: StoreLocation, overrides: { checkpointIntervalMs?: number; bodyLimit?: number; admission?: AdmissionOptions; now?: () => number; tls?: TlsSettings; listeners?: ListenerConfig[] } & Pick<ServerConfig, 'trustProxy' | 'writeRates' | 'refusalLimits'> = {}): Promise<RunningCairn> {
   const cairn = await openCairn({
     dataDir: location.dataDir,
     databaseUrl: location.databaseUrl,
@@ -41,8 +43,10 @@ export async function startCairn(location: StoreLocation, overrides: { checkpoin
     trustProxy: overrides.trustProxy,
     writeRates: overrides.writeRates,
     refusalLimits: overrides.refusalLimits,
+    ...(overrides.tls ? { tls: overrides.tls } : {}),
+    ...(overrides.listeners ? { listeners: overrides.listeners } : {}),
   });
-  const url = await cairn.app.fastify.listen({ host: '127.0.0.1', port: 0 });
+  const [url] = (await cairn.listen()) as [string];
   const adminToken = fs.readFileSync(path.join(location.dataDir, 'admin-token'), 'utf8').trim();
   let n = 0;
   let ops: string | undefined;

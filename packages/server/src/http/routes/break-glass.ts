@@ -29,6 +29,7 @@ export function breakGlassRoutes(app: FastifyInstance, { breakGlass, alerts }: S
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/break-glass',
+    group: 'identity',
     permission: 'break-glass:request',
     summary: 'Request time-boxed elevation (≤ 1 h) with a reason; granted only if policy allows; ledgered and alerted',
     schema: { body: BreakGlassBody, response: { 201: Type.Object({ elevation: ElevationSchema, decision: DecisionSchema }), ...authErrors, 404: ErrorBody } },
@@ -42,6 +43,7 @@ export function breakGlassRoutes(app: FastifyInstance, { breakGlass, alerts }: S
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/break-glass',
+    group: 'identity',
     permission: 'self:read',
     summary: "The caller's elevation in force, if any",
     schema: { response: { 200: Type.Object({ elevation: Type.Union([ElevationSchema, Type.Null()]) }), ...authErrors } },
@@ -52,6 +54,7 @@ export function breakGlassRoutes(app: FastifyInstance, { breakGlass, alerts }: S
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/alerts',
+    group: 'read',
     permission: 'alerts:read',
     summary: 'Security alerts, newest first (break-glass elevations are alerts while they last)',
     schema: {

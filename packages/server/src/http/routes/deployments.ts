@@ -55,6 +55,7 @@ export function deploymentRoutes(app: FastifyInstance, { deployments }: Services
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/deployments',
+    group: 'deploy',
     permission: 'deploy:write',
     summary: 'Deploy an approved version to a zone and environment, if policy allows (refusals are recorded); supersedes the active deployment there',
     schema: { body: DeployBody, response: { 201: Type.Object({ deployment: DeploymentSchema, decision: DecisionSchema }), ...authErrors, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody } },
@@ -64,6 +65,7 @@ export function deploymentRoutes(app: FastifyInstance, { deployments }: Services
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/deployments',
+    group: 'read',
     permission: 'deploy:read',
     summary: 'The deployments active at `at` (default now; any past instant), by zone, environment and model',
     schema: { querystring: ActiveQuery, response: { 200: Type.Object({ at: Type.String(), deployments: Type.Array(DeploymentSchema) }), ...authErrors } },
@@ -79,6 +81,7 @@ export function deploymentRoutes(app: FastifyInstance, { deployments }: Services
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/deployments/:id',
+    group: 'read',
     permission: 'deploy:read',
     summary: 'One deployment, whatever its state',
     schema: { params: IdParams, response: { 200: DeploymentSchema, ...authErrors, 404: ErrorBody } },
@@ -88,6 +91,7 @@ export function deploymentRoutes(app: FastifyInstance, { deployments }: Services
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/deployments/:id/retire',
+    group: 'deploy',
     permission: 'deploy:write',
     summary: 'Take an active deployment out of service, putting nothing in its place',
     schema: { params: IdParams, body: ReasonBody, response: { 200: DeploymentSchema, ...authErrors, 404: ErrorBody, 409: ErrorBody } },
@@ -97,6 +101,7 @@ export function deploymentRoutes(app: FastifyInstance, { deployments }: Services
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/rollbacks',
+    group: 'deploy',
     permission: 'deploy:write',
     summary: "Restore the version active before the current deployment of a model in a zone and environment, if it is still approved",
     schema: { body: RollbackBody, response: { 201: Type.Object({ deployment: DeploymentSchema, rolledBack: DeploymentSchema, decision: DecisionSchema }), ...authErrors, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody } },
@@ -106,6 +111,7 @@ export function deploymentRoutes(app: FastifyInstance, { deployments }: Services
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/admission/validate',
+    group: 'deploy',
     permission: 'admission:review',
     summary: 'Kubernetes validating admission webhook (AdmissionReview admission.k8s.io/v1): admits only models deployed in the namespace zone',
     bodyLimit: ADMISSION_BODY_LIMIT,

@@ -34,6 +34,7 @@ export function entryRoutes(app: FastifyInstance, { ledger }: Services): void {
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/entries',
+    group: 'ingest',
     permission: 'log:append',
     summary: 'Append entries (atomically: all or none); 201 once they are durable',
     schema: {

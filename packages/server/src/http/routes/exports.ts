@@ -32,6 +32,7 @@ export function exportRoutes(app: FastifyInstance, { exports }: Services): void 
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/exports',
+    group: 'export',
     permission: 'export:create',
     summary: 'Build a compliance package (a signed, deterministic POSIX tar, streamed): the request is recorded before, the package digest after',
     schema: {
@@ -62,6 +63,7 @@ export function exportRoutes(app: FastifyInstance, { exports }: Services): void 
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/exports',
+    group: 'export',
     permission: 'export:read',
     summary: 'Past exports, newest first: who asked, for which scope, why, and the package digest',
     schema: { querystring: ListQuery, response: { 200: Type.Object({ exports: Type.Array(ExportRecordSchema) }), ...authErrors } },
@@ -72,6 +74,7 @@ export function exportRoutes(app: FastifyInstance, { exports }: Services): void 
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/exports/:id',
+    group: 'export',
     permission: 'export:read',
     summary: 'One export and its state; `sha256` once the package was delivered in full',
     schema: { params: IdParams, response: { 200: ExportRecordSchema, ...authErrors, 404: ErrorBody } },

@@ -45,6 +45,7 @@ export function identityRoutes(app: FastifyInstance, { tokens }: Services): void
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/tokens',
+    group: 'identity',
     permission: 'tokens:issue',
     summary: 'Issue an API token for yourself or a service account you own, within your own permissions; the secret is shown once in this response and stored only as a hash',
     schema: {
@@ -68,6 +69,7 @@ export function identityRoutes(app: FastifyInstance, { tokens }: Services): void
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/tokens',
+    group: 'identity',
     permission: 'tokens:manage',
     summary: 'List tokens (never their secrets)',
     schema: { querystring: ListQuery, response: { 200: Type.Object({ tokens: Type.Array(TokenInfo) }), ...authErrors } },
@@ -80,6 +82,7 @@ export function identityRoutes(app: FastifyInstance, { tokens }: Services): void
   addRoute(app, {
     method: 'DELETE',
     url: '/api/v1/tokens/:id',
+    group: 'identity',
     permission: 'tokens:manage',
     summary: 'Revoke a token (recorded in the ledger); effective at once',
     schema: { params: IdParams, querystring: RevokeQuery, response: { 200: TokenInfo, ...authErrors, 404: ErrorBody, 409: ErrorBody } },
@@ -94,6 +97,7 @@ export function identityRoutes(app: FastifyInstance, { tokens }: Services): void
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/whoami',
+    group: 'identity',
     permission: 'self:read',
     summary: 'The authenticated principal: id, type, how it authenticated, roles in force, elevation',
     schema: {

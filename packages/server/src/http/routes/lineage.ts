@@ -107,6 +107,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/datasets',
+    group: 'ingest',
     permission: 'dataset:register',
     summary: 'Register a dataset version by its manifest (in quarantine); derived versions name inputs, transform and exclusions',
     bodyLimit: MANIFEST_BODY_LIMIT,
@@ -124,6 +125,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/datasets',
+    group: 'read',
     permission: 'lineage:read',
     summary: 'Dataset versions, newest first',
     schema: { querystring: ListQuery, response: { 200: Type.Object({ datasets: Type.Array(DatasetSchema) }), ...authErrors } },
@@ -134,6 +136,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/datasets/:digest',
+    group: 'read',
     permission: 'lineage:read',
     summary: 'One dataset version: metadata, state, classes, derivation, declassifications',
     schema: { params: DigestParams, response: { 200: DatasetSchema, ...authErrors, 404: ErrorBody } },
@@ -144,6 +147,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/datasets/:digest/manifest',
+    group: 'read',
     permission: 'lineage:read',
     summary: 'The canonical manifest (RFC 8785) whose SHA-256 is the digest',
     schema: { params: DigestParams, response: { ...authErrors, 404: ErrorBody } },
@@ -158,6 +162,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/datasets/:digest/certify',
+    group: 'review',
     permission: 'dataset:certify',
     summary: 'quarantine → certified, after the certification policy passes (every failed rule is listed)',
     schema: { params: DigestParams, body: ReasonBody, response: { 200: Type.Object({ dataset: DatasetSchema, decision: DecisionSchema }), ...authErrors, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody } },
@@ -167,6 +172,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/datasets/:digest/deprecate',
+    group: 'review',
     permission: 'dataset:certify',
     summary: 'Deprecate a dataset version',
     schema: { params: DigestParams, body: ReasonBody, response: { 200: DatasetSchema, ...authErrors, 404: ErrorBody, 409: ErrorBody } },
@@ -176,6 +182,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/datasets/:digest/declassify',
+    group: 'review',
     permission: 'dataset:certify',
     summary: 'Remove inherited data classes from a derived version in quarantine, with a reason (a two-person class: proposed, until another steward approves)',
     schema: { params: DigestParams, body: DeclassifyBody, response: { 200: DatasetSchema, ...authErrors, 404: ErrorBody, 409: ErrorBody } },
@@ -188,6 +195,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/datasets/:digest/declassify/approve',
+    group: 'review',
     permission: 'dataset:certify',
     summary: "Approve another steward's declassification of a two-person class (not the proposer, not the dataset's registrant)",
     schema: { params: DigestParams, body: ReasonBody, response: { 200: Type.Object({ dataset: DatasetSchema, decision: DecisionSchema }), ...authErrors, 404: ErrorBody, 409: ErrorBody } },
@@ -197,6 +205,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/runs',
+    group: 'ingest',
     permission: 'run:write',
     summary: 'Start a training run in a zone: inputs and placement (checked by policy), code, image, environment, parameters',
     schema: { body: RunBody, response: { 201: Type.Object({ run: RunSchema, decision: DecisionSchema }), ...authErrors, 422: ErrorBody } },
@@ -206,6 +215,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/runs/:id/complete',
+    group: 'ingest',
     permission: 'run:write',
     summary: 'Complete (or fail) a run with outputs and metrics; Cairn signs its lineage bundle',
     schema: { params: RunParams, body: CompleteBody, response: { 200: RunSchema, ...authErrors, 404: ErrorBody, 409: ErrorBody } },
@@ -218,6 +228,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/runs',
+    group: 'read',
     permission: 'lineage:read',
     summary: 'Training runs, newest first',
     schema: { querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false }), response: { 200: Type.Object({ runs: Type.Array(RunSchema) }), ...authErrors } },
@@ -227,6 +238,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/runs/:id',
+    group: 'read',
     permission: 'lineage:read',
     summary: 'One training run, with its lineage completeness and missing fields',
     schema: { params: RunParams, response: { 200: RunSchema, ...authErrors, 404: ErrorBody } },
@@ -236,6 +248,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/runs/:id/provenance',
+    group: 'read',
     permission: 'lineage:read',
     summary: "The run's lineage bundle: in-toto Statement v1 with SLSA Provenance v1, in a DSSE envelope signed by the log key",
     schema: { params: RunParams, response: { 200: Type.Object({ payloadType: Type.String(), payload: Type.String(), signatures: Type.Array(Type.Object({ keyid: Type.Optional(Type.String()), sig: Type.String() })) }), ...authErrors, 404: ErrorBody, 409: ErrorBody } },
@@ -246,6 +259,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/trace/:kind/:id',
+    group: 'read',
     permission: 'lineage:read',
     summary: 'Upstream to the raw sources and downstream to every consumer; each node with its ledger index',
     schema: { params: TraceParams, querystring: TraceQuery, response: { ...authErrors, 404: ErrorBody } },
@@ -259,6 +273,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/kpis',
+    group: 'read',
     permission: 'lineage:read',
     summary: 'Audit readiness: share of runs with a complete lineage bundle, of datasets certified before use; standing credentials (tokens that never expire)',
     schema: { response: { ...authErrors } },

@@ -37,6 +37,7 @@ export function logRoutes(app: FastifyInstance, { ledger }: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/log/key',
+    group: 'proofs',
     permission: 'log:read',
     summary: "The log's origin and note verifier key",
     schema: { response: { 200: KeyResponse, ...authErrors } },
@@ -46,6 +47,7 @@ export function logRoutes(app: FastifyInstance, { ledger }: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/log/checkpoint',
+    group: 'proofs',
     permission: 'log:read',
     summary: 'The latest signed checkpoint (C2SP tlog-checkpoint in a signed note)',
     schema: { produces: ['text/plain'], response: { ...NoteText, ...authErrors, 404: ErrorBody } },
@@ -59,6 +61,7 @@ export function logRoutes(app: FastifyInstance, { ledger }: Services): void {
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/log/checkpoint',
+    group: 'proofs',
     permission: 'log:checkpoint',
     summary: 'Sign a checkpoint now if the tree grew; returns the latest signed checkpoint',
     schema: { produces: ['text/plain'], response: { ...NoteText, ...authErrors, 404: ErrorBody } },
@@ -72,6 +75,7 @@ export function logRoutes(app: FastifyInstance, { ledger }: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/log/checkpoints/:size',
+    group: 'proofs',
     permission: 'log:read',
     summary: 'The signed checkpoint of a given tree size, if one was signed',
     schema: { params: SizeParams, produces: ['text/plain'], response: { ...NoteText, ...authErrors, ...notFound } },
@@ -85,6 +89,7 @@ export function logRoutes(app: FastifyInstance, { ledger }: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/log/entries',
+    group: 'read',
     permission: 'log:read',
     summary: 'Consecutive entries with their exact leaf bytes, for audits that recompute the tree',
     schema: { querystring: RangeQuery, response: { 200: EntriesResponse, ...authErrors } },
@@ -98,6 +103,7 @@ export function logRoutes(app: FastifyInstance, { ledger }: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/log/entries/:index',
+    group: 'read',
     permission: 'log:read',
     summary: 'One entry with its exact leaf bytes',
     schema: { params: IndexParams, response: { 200: EntryResponse, ...authErrors, ...notFound } },
@@ -111,6 +117,7 @@ export function logRoutes(app: FastifyInstance, { ledger }: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/log/proof/inclusion',
+    group: 'proofs',
     permission: 'log:read',
     summary: 'RFC 9162 inclusion proof of an entry into a signed checkpoint',
     schema: { querystring: InclusionQuery, response: { 200: InclusionResponse, ...authErrors, ...notFound } },
@@ -124,6 +131,7 @@ export function logRoutes(app: FastifyInstance, { ledger }: Services): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/log/proof/consistency',
+    group: 'proofs',
     permission: 'log:read',
     summary: 'RFC 9162 consistency proof between two tree sizes (`to` must be signed)',
     schema: { querystring: ConsistencyQuery, response: { 200: ConsistencyResponse, ...authErrors, ...notFound } },

@@ -8,6 +8,7 @@ export function metaRoutes(app: FastifyInstance, metrics: Registry): void {
   addRoute(app, {
     method: 'GET',
     url: '/healthz',
+    group: 'meta',
     permission: 'public',
     summary: 'Liveness: the process answers',
     schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
@@ -17,6 +18,7 @@ export function metaRoutes(app: FastifyInstance, metrics: Registry): void {
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/openapi.json',
+    group: 'meta',
     permission: 'public',
     summary: 'This API described in OpenAPI 3.1, generated from the schemas that validate requests',
     schema: { hide: true } as never,
@@ -26,6 +28,7 @@ export function metaRoutes(app: FastifyInstance, metrics: Registry): void {
   addRoute(app, {
     method: 'GET',
     url: '/metrics',
+    group: 'meta',
     permission: 'metrics:read',
     summary: 'Prometheus metrics (text exposition format)',
     schema: { produces: ['text/plain'], response: { 200: { type: 'string' }, ...authErrors } },

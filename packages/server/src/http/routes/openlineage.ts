@@ -35,6 +35,7 @@ export function openLineageRoutes(app: FastifyInstance, services: Services, opti
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/lineage',
+    group: 'ingest',
     permission: 'lineage:write',
     summary:
       'Receive one OpenLineage 2 event (RunEvent, DatasetEvent or JobEvent) exactly as Marquez does: 201 with an empty body once stored and ledgered; the same event again is 201 and stored once',
@@ -52,6 +53,7 @@ export function openLineageRoutes(app: FastifyInstance, services: Services, opti
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/lineage',
+    group: 'read',
     permission: 'lineage:read',
     summary: "Marquez's lineage graph around a dataset or job: `{ graph: [{ id, type, data, inEdges, outEdges }] }`",
     schema: { querystring: LineageQuery, response: { 200: Type.Object({ graph: Type.Array(GraphNode) }), ...authErrors, 404: ErrorBody } },

@@ -67,6 +67,7 @@ export function policyRoutes(app: FastifyInstance, { policies }: Services): void
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/policy',
+    group: 'policy',
     permission: 'policy:read',
     summary: 'The active policy pack: its version, hash, who approved it, and its source',
     schema: { response: { 200: Type.Object({ version: Version, source: Type.String() }), ...authErrors, 404: ErrorBody } },
@@ -79,6 +80,7 @@ export function policyRoutes(app: FastifyInstance, { policies }: Services): void
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/policy/schema',
+    group: 'policy',
     permission: 'public',
     summary: 'The JSON Schema every policy pack must validate against',
     schema: {},
@@ -89,6 +91,7 @@ export function policyRoutes(app: FastifyInstance, { policies }: Services): void
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/policy/lint',
+    group: 'policy',
     permission: 'policy:read',
     summary: 'Validate a policy pack without proposing it: every issue with file, line and column',
     schema: { body: LintBody, response: { 200: LintResult, ...authErrors } },
@@ -108,6 +111,7 @@ export function policyRoutes(app: FastifyInstance, { policies }: Services): void
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/policy/versions',
+    group: 'policy',
     permission: 'policy:read',
     summary: 'Policy versions and proposals, newest first',
     schema: { querystring: ListQuery, response: { 200: Type.Object({ versions: Type.Array(Version) }), ...authErrors } },
@@ -117,6 +121,7 @@ export function policyRoutes(app: FastifyInstance, { policies }: Services): void
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/policy/versions/:id',
+    group: 'policy',
     permission: 'policy:read',
     summary: 'One policy version or proposal, with its source and its diff against its base',
     schema: { params: IdParams, response: { 200: Type.Object({ version: Version, source: Type.String() }), ...authErrors, 404: ErrorBody } },
@@ -130,6 +135,7 @@ export function policyRoutes(app: FastifyInstance, { policies }: Services): void
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/policy/proposals',
+    group: 'review',
     permission: 'policy:propose',
     summary: 'Propose a policy pack; recorded with its diff; active only after approval by another reviewer:compliance',
     schema: { body: ProposeBody, response: { 201: Version, ...authErrors, 422: ErrorBody } },
@@ -145,6 +151,7 @@ export function policyRoutes(app: FastifyInstance, { policies }: Services): void
     addRoute(app, {
       method: 'POST',
       url: `/api/v1/policy/proposals/:id/${action}`,
+      group: 'review',
       permission: 'policy:approve',
       summary: action === 'approve' ? 'Approve a proposal: it becomes the active pack (never by its proposer)' : 'Reject a proposal',
       schema: { params: IdParams, body: DecideBody, response: { 200: Type.Object({ version: Version, decision: DecisionSchema }), ...authErrors, 404: ErrorBody, 409: ErrorBody } },
@@ -160,6 +167,7 @@ export function policyRoutes(app: FastifyInstance, { policies }: Services): void
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/policy/evaluate',
+    group: 'policy',
     permission: 'policy:read',
     summary: 'Dry run: evaluate one question (placement or breakGlass) against the active pack or a candidate `source`',
     schema: { body: EvaluateBody, response: { 200: DecisionSchema, ...authErrors, 404: ErrorBody, 422: ErrorBody } },
@@ -175,6 +183,7 @@ export function policyRoutes(app: FastifyInstance, { policies }: Services): void
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/placements/check',
+    group: 'policy',
     permission: 'placement:check',
     summary: 'May a workload handling these data classes run in this zone? Allowed, the reasons, the policy hash',
     schema: {

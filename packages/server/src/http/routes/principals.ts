@@ -47,6 +47,7 @@ export function principalRoutes(app: FastifyInstance, { principals }: Services):
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/principals',
+    group: 'principals',
     permission: 'principals:manage',
     summary: 'Propose a principal (a person, or a service account acting for one); another person must approve it',
     schema: { body: Proposal, response: { 201: Principal, ...errors } },
@@ -59,6 +60,7 @@ export function principalRoutes(app: FastifyInstance, { principals }: Services):
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/principals/:id/approve',
+    group: 'principals',
     permission: 'principals:manage',
     summary: "Approve another person's proposal: the principal becomes active (with the credential it brought, if any)",
     schema: {
@@ -75,6 +77,7 @@ export function principalRoutes(app: FastifyInstance, { principals }: Services):
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/principals/:id/reject',
+    group: 'principals',
     permission: 'principals:manage',
     summary: 'Reject a proposed principal',
     schema: { params: IdParams, body: Decide, response: { 200: Principal, ...errors } },
@@ -87,6 +90,7 @@ export function principalRoutes(app: FastifyInstance, { principals }: Services):
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/principals',
+    group: 'principals',
     permission: 'principals:read',
     summary: 'Principals, with who proposed and who vouched for each',
     schema: { querystring: ListQuery, response: { 200: Type.Object({ principals: Type.Array(Principal) }), ...authErrors } },
@@ -96,6 +100,7 @@ export function principalRoutes(app: FastifyInstance, { principals }: Services):
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/principals/:id',
+    group: 'principals',
     permission: 'principals:read',
     summary: 'One principal',
     schema: { params: IdParams, response: { 200: Principal, ...errors } },

@@ -45,6 +45,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/models',
+    group: 'ingest',
     permission: 'model:write',
     summary: 'Register a model: owner, use case and risk tier (from the policy pack)',
     schema: { body: ModelBody, response: { 201: Any, ...errors } },
@@ -54,6 +55,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/models',
+    group: 'read',
     permission: 'lineage:read',
     summary: 'Registered models',
     schema: { response: { 200: Type.Object({ models: Type.Array(Any) }), ...authErrors } },
@@ -64,6 +66,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/models/:name',
+    group: 'read',
     permission: 'lineage:read',
     summary: 'A model and its versions',
     schema: { params: ModelParams, response: { 200: Any, ...errors } },
@@ -76,6 +79,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/models/:name/versions',
+    group: 'ingest',
     permission: 'model:write',
     summary: 'Register a version (draft): artifact digests, training run, model card',
     schema: { params: ModelParams, body: VersionBody, response: { 201: Any, ...errors } },
@@ -88,6 +92,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/model-versions/:id',
+    group: 'read',
     permission: 'lineage:read',
     summary: 'A version with its evidence, approvals, waivers and pending approvals: one screen for a reviewer',
     schema: { params: VersionParams, response: { 200: Any, ...errors } },
@@ -97,6 +102,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/model-versions/:id/evidence',
+    group: 'ingest',
     permission: 'model:write',
     summary: 'Attach evidence (stored by content digest; after an approval it sends the version back to review)',
     bodyLimit: EVIDENCE_BODY_LIMIT * 2,
@@ -113,6 +119,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/evidence/:digest',
+    group: 'read',
     permission: 'lineage:read',
     summary: 'An evidence document by its SHA-256',
     schema: { params: DigestParams, response: { ...errors } },
@@ -127,6 +134,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/model-versions/:id/validate',
+    group: 'ingest',
     permission: 'model:write',
     summary: "draft → validated, if the risk tier's evidence requirements hold (every failure listed)",
     schema: { params: VersionParams, response: { 200: Type.Object({ version: Any, decision: DecisionSchema }), ...errors } },
@@ -137,6 +145,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/model-versions/:id/submit',
+    group: 'ingest',
     permission: 'model:write',
     summary: 'Ask the tier’s reviewers to approve the version for these use cases and zones',
     schema: { params: VersionParams, body: SubmitBody, response: { 200: Any, ...errors } },
@@ -150,6 +159,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/model-versions/:id/approvals',
+    group: 'review',
     permission: 'model:review',
     summary: 'Approve as one reviewer role, naming the evidence set reviewed (never the author, trainer or submitter)',
     schema: { params: VersionParams, body: ApproveBody, response: { 200: Type.Object({ version: Any, decision: DecisionSchema }), ...errors } },
@@ -163,6 +173,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
     addRoute(app, {
       method: 'POST',
       url: `/api/v1/model-versions/:id/${action}`,
+      group: 'review',
       permission,
       summary: `${action[0]!.toUpperCase()}${action.slice(1)} a version, with a reason`,
       schema: { params: VersionParams, body: ReasonBody, response: { 200: Any, ...errors } },
@@ -178,6 +189,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
   addRoute(app, {
     method: 'POST',
     url: '/api/v1/model-versions/:id/waivers',
+    group: 'ingest',
     permission: 'model:write',
     summary: 'Request a waiver for a failed rule (e.g. metric.evaluation.auc), with a reason and an expiry',
     schema: { params: VersionParams, body: WaiverBody, response: { 201: Any, ...errors } },
@@ -192,6 +204,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
     addRoute(app, {
       method: 'POST',
       url: `/api/v1/waivers/:id/${action}`,
+      group: 'review',
       permission: 'model:govern',
       summary: `${action === 'approve' ? 'Approve' : 'Reject'} a waiver (never by its requester)`,
       schema: { params: WaiverParams, body: ReasonBody, response: { 200: Any, ...errors } },
@@ -203,6 +216,7 @@ export function registryRoutes(app: FastifyInstance, { registry }: Services): vo
   addRoute(app, {
     method: 'GET',
     url: '/api/v1/reviews',
+    group: 'review',
     permission: 'model:review',
     summary: 'The reviewer inbox: versions waiting for this role, with all evidence references',
     schema: { querystring: InboxQuery, response: { 200: Type.Object({ reviews: Type.Array(Any) }), ...authErrors } },
