@@ -11,6 +11,7 @@ import { Authenticator, type JwtVerifier } from './auth/authenticator.js';
 import { readClientPrincipals } from './auth/client-certificates.js';
 import { OidcVerifier, parseOidcConfig } from './auth/oidc.js';
 import { Principals } from './auth/principals.js';
+import { logStream } from './log-stream.js';
 import { bootstrapAdminToken, TokenService } from './auth/tokens.js';
 import { BreakGlass } from './governance/break-glass.js';
 import { PolicyRegistry } from './governance/policy-registry.js';
@@ -118,7 +119,7 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     await asConfiguration(() => policies.bootstrap(readConfigFile(policyFile), path.basename(policyFile)));
     const adminTokenFile = await bootstrapAdminToken(tokens, principals, config.dataDir);
 
-    const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
+    const logger = config.logLevel === 'silent' ? false : { level: config.logLevel, stream: logStream(1) };
     const denials = new ListenerDenials(ledger, config.now);
     const listeners: Listener[] = [];
     for (const l of listenerConfigs) listeners.push(await buildListener(l, services, denials, { bodyLimit: config.bodyLimit, logger, trustProxy: config.trustProxy, writeRates: config.writeRates }));
