@@ -16,6 +16,7 @@ import { buildApp, type App } from './http/app.js';
 import { openLogIdentity } from './keys/log-identity.js';
 import { Ledger } from './ledger/ledger.js';
 import { Datasets } from './lineage/datasets.js';
+import { sweepAbandonedUploads } from './lineage/manifest-parts.js';
 import { Runs } from './lineage/runs.js';
 import { Registry } from './registry/registry.js';
 import { examplePolicyPath } from './policy/index.js';
@@ -75,6 +76,7 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const oidc = config.oidc ?? (config.oidcConfigFile ? await asConfiguration(() => OidcVerifier.create(parseOidcConfig(readConfigFile(config.oidcConfigFile!), config.oidcConfigFile!))) : undefined);
     const authenticator = new Authenticator(tokens, breakGlass, oidc);
     const datasets = new Datasets(store, ledger, policies);
+    await sweepAbandonedUploads(store.db);
     const runs = new Runs(store, ledger, policies, datasets);
     const registry = new Registry(store, ledger, policies, runs, principals);
     const deployments = new Deployments(store, ledger, policies, config.admission ?? (config.admissionConfigFile ? readAdmissionConfig(config.admissionConfigFile) : {}), { now: config.now });
