@@ -1,4 +1,3 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CairnError } from '../errors/catalog.js';
 
 export interface NumberedLine {
@@ -7,60 +6,116 @@ export interface NumberedLine {
   readonly text: string;
 }
 
-const NEWLINE = 0x0a;
-
 /**
- * The lines of a newline-delimited body, as they arrive: memory holds one chunk and one line,
- * never the body. A line longer than `maxBytes(line)` is refused before it is buffered whole;
- * bytes that are not UTF-8 are refused. After each chunk the event loop gets a turn, so a large
- * upload that arrives faster than it is processed cannot starve other requests.
- *
- * A body the client cut short (connection reset, chunked encoding never finished) ends in
- * `invalid_request`; the caller discards what it stored.
+ * Splits a newline-delimited body into lines as its chunks arrive: memory holds one chunk and one
+ * line, never the body. A line longer than `maxChars(line)` characters is refused before it is
+ * buffered whole; bytes that are not UTF-8 are refused with their line. `\r\n` line ends are
+ * accepted; the last line needs no newline.
  */
-export async function* ndjsonLines(body: AsyncIterable<Buffer | string>, maxBytes: (line: number) => number): AsyncGenerator<NumberedLine> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let carry: Buffer[] = [];
-  let carryBytes = 0;
-  let line = 1;
-  const decode = (bytes: Buffer): string => {
+export class LineSplitter {
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true });
+  readonly #maxChars: (line: number) => number;
+  #carry = '';
+  #line: number;
+
+  constructor(maxChars: (line: number) => number, firstLine = 1) {
+    this.#maxChars = maxChars;
+    this.#line = firstLine;
+  }
+
+  /** The lines a chunk completes. */
+  push(chunk: Uint8Array): NumberedLine[] {
+    let text: string;
     try {
-      return decoder.decode(bytes);
+      text = this.#decoder.decode(chunk, { stream: true });
     } catch {
-      throw new CairnError('manifest_invalid', `line ${line} is not UTF-8`, { details: { issues: [{ line, path: '', message: 'not UTF-8' }] } });
+      throw notUtf8(this.#line + firstBadLine(chunk));
     }
-  };
-  const tooLong = () => new CairnError('manifest_invalid', `line ${line} is longer than ${maxBytes(line)} bytes`, { details: { issues: [{ line, path: '', message: `longer than ${maxBytes(line)} bytes` }] } });
-  const iterator = body[Symbol.asyncIterator]();
-  for (;;) {
-    let next: IteratorResult<Buffer | string>;
-    try {
-      next = await iterator.next();
-    } catch (err) {
-      throw new CairnError('invalid_request', `the upload was cut short at line ${line}: ${(err as Error).message}`, { cause: err });
-    }
-    if (next.done) break;
-    const chunk = typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value;
+    const lines: NumberedLine[] = [];
     let start = 0;
-    for (let nl = chunk.indexOf(NEWLINE, start); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
-      if (carryBytes + nl - start > maxBytes(line)) throw tooLong();
-      const bytes = carry.length === 0 ? chunk.subarray(start, nl) : Buffer.concat([...carry, chunk.subarray(start, nl)]);
-      carry = [];
-      carryBytes = 0;
-      yield { line, text: decode(stripCr(bytes)) };
-      line += 1;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      const piece = this.#carry + text.slice(start, nl);
+      this.#carry = '';
+      this.#check(piece);
+      lines.push({ line: this.#line, text: stripCr(piece) });
+      this.#line += 1;
       start = nl + 1;
     }
-    if (start < chunk.length) {
-      carryBytes += chunk.length - start;
-      if (carryBytes > maxBytes(line)) throw tooLong();
-      carry.push(chunk.subarray(start));
-    }
-    await nextTurn();
+    this.#carry += text.slice(start);
+    this.#check(this.#carry);
+    return lines;
   }
-  if (carryBytes > 0) yield { line, text: decode(stripCr(Buffer.concat(carry))) };
+
+  /** The last line, if the body did not end with a newline. */
+  end(): NumberedLine[] {
+    try {
+      this.#carry += this.#decoder.decode();
+    } catch {
+      throw notUtf8(this.#line);
+    }
+    return this.#carry.length > 0 ? [{ line: this.#line, text: stripCr(this.#carry) }] : [];
+  }
+
+  #check(piece: string): void {
+    const max = this.#maxChars(this.#line);
+    if (piece.length > max) throw issue(this.#line, `line ${this.#line} is longer than ${max} characters`, `longer than ${max} characters`);
+  }
 }
 
-function stripCr(bytes: Buffer): Buffer {
-  return bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, bytes.length - 1) : bytes;
+/**
+ * The first line of a body (at most `maxChars`), and the bytes after it; the caller reads the
+ * rest of the body from the same iterator.
+ */
+export async function firstLine(body: AsyncIterator<Buffer | string>, maxChars: number): Promise<{ text: string; rest: Uint8Array[] } | undefined> {
+  const splitter = new LineSplitter(() => maxChars);
+  for (;;) {
+    const bytes = await readChunk(body);
+    if (bytes === undefined) {
+      const [last] = splitter.end();
+      return last && { text: last.text, rest: [] };
+    }
+    const nl = bytes.indexOf(0x0a);
+    if (nl === -1) {
+      splitter.push(bytes);
+      continue;
+    }
+    const [line] = splitter.push(bytes.subarray(0, nl + 1));
+    return { text: line!.text, rest: nl + 1 < bytes.length ? [bytes.subarray(nl + 1)] : [] };
+  }
+}
+
+/** The next chunk of a request body; a body the client cut short is `invalid_request`. */
+export async function readChunk(body: AsyncIterator<Buffer | string>): Promise<Buffer | undefined> {
+  try {
+    const next = await body.next();
+    if (next.done) return undefined;
+    return typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value;
+  } catch (err) {
+    throw new CairnError('invalid_request', `the upload was cut short: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function issue(line: number, message: string, short: string): CairnError {
+  return new CairnError('manifest_invalid', message, { details: { issues: [{ line, path: '', message: short }] } });
+}
+
+const notUtf8 = (line: number) => issue(line, `line ${line} is not UTF-8`, 'not UTF-8');
+const stripCr = (text: string) => (text.endsWith('\r') ? text.slice(0, -1) : text);
+
+/** Which line of a chunk (0 for the one it continues) holds the bytes that are not UTF-8. */
+function firstBadLine(chunk: Uint8Array): number {
+  const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  let k = 0;
+  for (let start = 0; start <= bytes.length; k += 1) {
+    const nl = bytes.indexOf(0x0a, start);
+    const end = nl === -1 ? bytes.length : nl;
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(start, end));
+    } catch {
+      return k;
+    }
+    if (nl === -1) break;
+    start = nl + 1;
+  }
+  return 0;
 }

@@ -9,7 +9,6 @@ import { normalisePrincipalId, personOf } from '../auth/person.js';
 import { refuse } from '../governance/refusals.js';
 import { evaluateSeparation, type Decision } from '../policy/index.js';
 import type { Actor, JsonObject } from '../ledger/entry.js';
-import type { NumberedLine } from '../http/ndjson-lines.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Database, DatasetVersionTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -17,7 +16,8 @@ import { evaluateCertification } from './dataset-rules.js';
 import { addEdge, addNode, nodeKey } from './graph.js';
 import type { ManifestSummary } from './manifest-accumulator.js';
 import { checkManifest } from './manifest-check.js';
-import { manifestParts, receiveManifest } from './manifest-parts.js';
+import { receiveManifest, type StreamedObjects } from './manifest-parts.js';
+import type { ManifestPieces } from './manifest-sink.js';
 
 export type DatasetState = DatasetVersionTable['state'];
 
@@ -127,11 +127,13 @@ export class Datasets {
   readonly #store: Store;
   readonly #ledger: Ledger;
   readonly #policies: PolicyRegistry;
+  readonly #pieces: ManifestPieces;
 
-  constructor(store: Store, ledger: Ledger, policies: PolicyRegistry) {
+  constructor(store: Store, ledger: Ledger, policies: PolicyRegistry, pieces: ManifestPieces) {
     this.#store = store;
     this.#ledger = ledger;
     this.#policies = policies;
+    this.#pieces = pieces;
   }
 
   async register(actor: Actor, input: RegisterDataset): Promise<DatasetVersion> {
@@ -144,12 +146,12 @@ export class Datasets {
   /**
    * A registration whose objects arrive as lines (sorted by path), for manifests too large to hold:
    * the metadata is checked before the first object is read, the manifest is stored in pieces as it
-   * arrives (`manifest-parts.ts`), and the registration names them. Refused or cut short, nothing
+   * arrives (`manifest-parts.ts`: files beside the embedded store, rows in PostgreSQL), and the registration names them. Refused or cut short, nothing
    * stays: no entry, no row, no piece.
    */
-  async registerStreamed(actor: Actor, input: DatasetMetadata, lines: AsyncIterable<NumberedLine>): Promise<DatasetVersion> {
+  async registerStreamed(actor: Actor, input: DatasetMetadata, objects: StreamedObjects): Promise<DatasetVersion> {
     const checked = await this.#checkMetadata(input);
-    const received = await receiveManifest(this.#store, lines);
+    const received = await receiveManifest(this.#pieces, objects);
     try {
       return await this.#record(actor, input, checked, received, { manifest: '', upload: received.upload });
     } catch (err) {
@@ -367,7 +369,7 @@ export class Datasets {
     const row = await this.#store.db.selectFrom('dataset_manifests').select(['manifest', 'upload']).where('digest', '=', digest).executeTakeFirst();
     if (!row) throw new CairnError('dataset_not_found', `no dataset version ${digest}`);
     if (row.upload === null) return (async function* () { yield row.manifest; })();
-    return manifestParts(this.#store.db, row.upload);
+    return this.#pieces.read(row.upload);
   }
 
   async list(filter: { name?: string | undefined; state?: DatasetState | undefined; limit?: number | undefined }): Promise<DatasetVersion[]> {

@@ -1,79 +1,109 @@
-import crypto from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { NumberedLine } from '../http/ndjson-lines.js';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors/catalog.js';
-import type { Database } from '../store/schema.js';
+import { readChunk } from '../http/ndjson-lines.js';
 import type { Store } from '../store/store.js';
-import { ManifestAccumulator, type ManifestSummary } from './manifest-accumulator.js';
+import type { ManifestSummary } from './manifest-accumulator.js';
+import { ManifestFiles } from './manifest-files.js';
+import type { FromWorker, ToWorker } from './manifest-messages.js';
+import type { ManifestPieces } from './manifest-sink.js';
+import { ManifestRows } from './manifest-rows.js';
 
-/** Pieces no registration names are removed after this long (an upload cut off by a crash). */
-export const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
+/** Files under the data directory for the embedded store (one server); rows for PostgreSQL (shared by every server). */
+export function manifestPieces(store: Store, dataDir: string): ManifestPieces {
+  return store.dialect === 'sqlite' ? new ManifestFiles(path.join(dataDir, 'manifests'), store.db) : new ManifestRows(store.db);
+}
 
-/** A streamed manifest, received and stored in pieces, that a registration can now name. */
+/** The object lines of a streamed registration: bytes already read after line 1, and the rest of the body. */
+export interface StreamedObjects {
+  readonly head: readonly Uint8Array[];
+  readonly body: AsyncIterator<Buffer | string>;
+}
+
+/** A streamed manifest, received and stored, that a registration can now name. */
 export interface ReceivedManifest extends ManifestSummary {
   readonly upload: string;
-  /** Removes the pieces (the registration failed or was refused). */
   discard(): Promise<void>;
 }
 
+/** Chunks handed to the worker and not yet processed, at most: reading the body waits beyond this. */
+const MAX_IN_FLIGHT = 16;
+
 /**
- * Receives the object lines of a streamed manifest: each is checked and folded into the digest as
- * it arrives, and the canonical text goes to `dataset_manifest_parts` in ~1 MiB pieces, each its
- * own small write, so memory stays flat and no transaction holds the log while bytes arrive. The
- * registration's transaction then only names the upload. On any failure the pieces are removed.
+ * Receives the object lines of a streamed manifest. The server's thread reads the body and hands
+ * the bytes to a worker (`manifest-worker.ts`) that checks each line and folds it into the digest;
+ * the canonical text comes back in ~1 MiB pieces that go to the sink. Memory stays flat (a bounded
+ * number of chunks in flight, one piece at a time), nothing holds the log while bytes arrive, and
+ * on any failure what was written is removed.
  */
-export async function receiveManifest(store: Store, lines: AsyncIterable<NumberedLine>): Promise<ReceivedManifest> {
-  const upload = crypto.randomUUID();
-  const discard = () => discardUpload(store.db, upload);
-  const accumulator = new ManifestAccumulator();
-  let seq = 0;
-  const write = async (part: string | undefined) => {
-    if (part === undefined) return;
-    await store.db.insertInto('dataset_manifest_parts').values({ upload, seq, part, created_at: new Date().toISOString() }).execute();
-    seq += 1;
+export async function receiveManifest(pieces: ManifestPieces, objects: StreamedObjects): Promise<ReceivedManifest> {
+  const sink = await pieces.open();
+  // A small heap: the worker holds a few chunks and one piece of text at a time.
+  const worker = new Worker(new URL('./manifest-worker.js', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
+  const inbox = new Inbox(worker);
+  let inFlight = 0;
+  let summary: ManifestSummary | undefined;
+  const handle = async (m: FromWorker) => {
+    if (m.kind === 'processed') inFlight -= 1;
+    else if (m.kind === 'part') {
+      await sink.write(m.part);
+      worker.postMessage({ kind: 'written' } satisfies ToWorker);
+    } else if (m.kind === 'done') summary = m.summary;
+    else throw new CairnError(m.code, m.message, { details: m.details });
+  };
+  const feed = async (chunk: Uint8Array) => {
+    worker.postMessage({ kind: 'chunk', chunk } satisfies ToWorker);
+    inFlight += 1;
+    while (inbox.ready()) await handle(await inbox.take());
+    while (inFlight > MAX_IN_FLIGHT) await handle(await inbox.take());
   };
   try {
-    for await (const { line, text } of lines) {
-      if (text.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (err) {
-        throw new CairnError('manifest_invalid', `manifest line ${line}: not JSON (${(err as Error).message})`, { details: { issues: [{ line, path: '', message: 'not JSON' }] } });
-      }
-      accumulator.add(line, value);
-      await write(accumulator.takePart());
-    }
-    const summary = accumulator.finish();
-    await write(accumulator.takePart(true));
-    return { ...summary, upload, discard };
+    for (const chunk of objects.head) await feed(chunk);
+    for (let chunk = await readChunk(objects.body); chunk !== undefined; chunk = await readChunk(objects.body)) await feed(chunk);
+    worker.postMessage({ kind: 'end' } satisfies ToWorker);
+    while (summary === undefined) await handle(await inbox.take());
+    await sink.seal();
+    return { ...summary, upload: sink.upload, discard: () => sink.discard() };
   } catch (err) {
     // If the store itself failed, the pieces stay until the sweep; the original error is the one to report.
-    await discard().catch(() => undefined);
+    await sink.discard().catch(() => undefined);
     throw err;
+  } finally {
+    await worker.terminate();
   }
 }
 
-export async function discardUpload(db: Kysely<Database>, upload: string): Promise<void> {
-  await db.deleteFrom('dataset_manifest_parts').where('upload', '=', upload).execute();
-}
+/** The worker's messages, in order, one at a time; its crash or exit is an error. */
+class Inbox {
+  readonly #messages: FromWorker[] = [];
+  #waiter: { resolve(m: FromWorker): void; reject(e: Error): void } | undefined;
+  #failure: Error | undefined;
 
-/** The canonical text of a streamed manifest, piece by piece, in order. */
-export async function* manifestParts(db: Kysely<Database>, upload: string): AsyncGenerator<string> {
-  for (let seq = 0; ; seq += 1) {
-    const row = await db.selectFrom('dataset_manifest_parts').select('part').where('upload', '=', upload).where('seq', '=', seq).executeTakeFirst();
-    if (!row) return;
-    yield row.part;
+  constructor(worker: Worker) {
+    worker.on('message', (m: FromWorker) => {
+      if (this.#waiter) {
+        const w = this.#waiter;
+        this.#waiter = undefined;
+        w.resolve(m);
+      } else this.#messages.push(m);
+    });
+    const fail = (e: Error) => {
+      this.#failure ??= e;
+      this.#waiter?.reject(e);
+      this.#waiter = undefined;
+    };
+    worker.on('error', (err) => fail(new CairnError('internal', `the manifest worker failed: ${err.message}`, { cause: err })));
+    worker.on('exit', (code) => fail(new CairnError('internal', `the manifest worker exited (${code})`)));
   }
-}
 
-/** Removes pieces of uploads that no registration names and that are older than `ABANDONED_AFTER_MS`. */
-export async function sweepAbandonedUploads(db: Kysely<Database>, now = Date.now()): Promise<number> {
-  const before = new Date(now - ABANDONED_AFTER_MS).toISOString();
-  const result = await db
-    .deleteFrom('dataset_manifest_parts')
-    .where('created_at', '<', before)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('dataset_manifests').select('digest').whereRef('dataset_manifests.upload', '=', 'dataset_manifest_parts.upload'))))
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  ready(): boolean {
+    return this.#messages.length > 0;
+  }
+
+  take(): Promise<FromWorker> {
+    const m = this.#messages.shift();
+    if (m) return Promise.resolve(m);
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
+  }
 }

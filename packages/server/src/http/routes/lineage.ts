@@ -8,7 +8,8 @@ import { lineageKpis } from '../../lineage/kpis.js';
 import { GIT_COMMIT_PATTERN } from '../../lineage/run-input.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../authenticate.js';
-import { ndjsonLines } from '../ndjson-lines.js';
+import { firstLine } from '../ndjson-lines.js';
+import { OBJECT_LINE_LIMIT } from '../../lineage/manifest-accumulator.js';
 import { addRoute } from '../route.js';
 import { validatorCompiler } from '../validation.js';
 import { DecisionSchema, ErrorBody, authErrors } from '../schemas.js';
@@ -23,8 +24,6 @@ const Json = Type.Record(Type.String(), Type.Unknown());
  */
 const JSON_MANIFEST_LIMIT = 8 * 1024 * 1024;
 export const NDJSON = 'application/x-ndjson';
-/** Longest object line of a streamed manifest; the first (metadata) line may be as long as a JSON manifest. */
-const OBJECT_LINE_LIMIT = 16 * 1024;
 
 const ManifestObject = Type.Object(
   // Sizes and digests are checked by the manifest check, which names the offending line.
@@ -63,7 +62,7 @@ const metadataFields = {
 const RegisterBody = Type.Object({ ...metadataFields, objects: Type.Array(ManifestObject, { maxItems: 500_000 }) }, { additionalProperties: false });
 const MetadataLine = Type.Object(metadataFields, { additionalProperties: false, description: 'the first line of a streamed registration: everything but the objects' });
 const StreamedBody = Type.Any({
-  description: `\`${NDJSON}\`: the first line is the registration without \`objects\`; every further line is one object \`{ "path", "size", "sha256" }\`, sorted by path (UTF-16 code units), each at most ${OBJECT_LINE_LIMIT} bytes. Parsed and stored as it arrives, for manifests too large for one JSON body.`,
+  description: `\`${NDJSON}\`: the first line is the registration without \`objects\`; every further line is one object \`{ "path", "size", "sha256" }\`, sorted by path (UTF-16 code units), each at most ${OBJECT_LINE_LIMIT} characters. Parsed and stored as it arrives, for manifests too large for one JSON body.`,
 });
 const DatasetSchema = Type.Object({}, { additionalProperties: true, description: 'a dataset version' });
 const RunSchema = Type.Object({}, { additionalProperties: true, description: 'a training run' });
@@ -141,18 +140,17 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
     handler: async (request, reply) => {
       const actor = actorOf(principalOf(request));
       if (!(request.body instanceof Readable)) return reply.status(201).send(await datasets.register(actor, request.body as Static<typeof RegisterBody>));
-      const lines = ndjsonLines(request.body, (line) => (line === 1 ? jsonLimit : OBJECT_LINE_LIMIT))[Symbol.asyncIterator]();
-      const first = await lines.next();
-      if (first.done) throw new CairnError('invalid_request', 'the body is empty: its first line is the registration without objects, e.g. {"name":"…","dataClasses":["…"]}');
+      const body = request.body[Symbol.asyncIterator]();
+      const first = await firstLine(body, jsonLimit);
+      if (!first) throw new CairnError('invalid_request', 'the body is empty: its first line is the registration without objects, e.g. {"name":"…","dataClasses":["…"]}');
       let metadata: unknown;
       try {
-        metadata = JSON.parse(first.value.text);
+        metadata = JSON.parse(first.text);
       } catch (err) {
         throw new CairnError('invalid_json', `line 1 (the registration without objects) is not JSON: ${(err as Error).message}`);
       }
       if (!checkMetadata(metadata)) throw Object.assign(new Error('invalid metadata line'), { validation: checkMetadata.errors ?? [], validationContext: 'line 1' });
-      const rest = { [Symbol.asyncIterator]: () => lines };
-      return reply.status(201).send(await datasets.registerStreamed(actor, metadata as Static<typeof MetadataLine>, rest));
+      return reply.status(201).send(await datasets.registerStreamed(actor, metadata as Static<typeof MetadataLine>, { head: first.rest, body }));
     },
   });
 
