@@ -43,15 +43,31 @@ export async function receiveManifest(pieces: ManifestPieces, objects: StreamedO
   const inbox = new Inbox(worker);
   let inFlight = 0;
   let summary: ManifestSummary | undefined;
+  // Pieces are written one after another while the body keeps being read; the worker waits
+  // for the acknowledgement when two pieces are outstanding.
+  let writes = Promise.resolve();
+  let writeFailure: { error: unknown } | undefined;
+  const written = async () => {
+    await writes;
+    if (writeFailure) throw writeFailure.error;
+  };
   const handle = async (m: FromWorker) => {
     if (m.kind === 'processed') inFlight -= 1;
     else if (m.kind === 'part') {
-      await sink.write(m.part);
-      worker.postMessage({ kind: 'written' } satisfies ToWorker);
+      writes = writes.then(async () => {
+        if (writeFailure) return;
+        try {
+          await sink.write(m.part);
+          worker.postMessage({ kind: 'written' } satisfies ToWorker);
+        } catch (error) {
+          writeFailure = { error };
+        }
+      });
     } else if (m.kind === 'done') summary = m.summary;
     else throw new CairnError(m.code, m.message, { details: m.details });
   };
   const feed = async (chunk: Uint8Array) => {
+    if (writeFailure) throw writeFailure.error;
     worker.postMessage({ kind: 'chunk', chunk } satisfies ToWorker);
     inFlight += 1;
     while (inbox.ready()) await handle(await inbox.take());
@@ -62,10 +78,12 @@ export async function receiveManifest(pieces: ManifestPieces, objects: StreamedO
     for (let chunk = await readChunk(objects.body); chunk !== undefined; chunk = await readChunk(objects.body)) await feed(chunk);
     worker.postMessage({ kind: 'end' } satisfies ToWorker);
     while (summary === undefined) await handle(await inbox.take());
+    await written();
     await sink.seal();
     return { ...summary, upload: sink.upload, discard: () => sink.discard() };
   } catch (err) {
     // If the store itself failed, the pieces stay until the sweep; the original error is the one to report.
+    await writes;
     await sink.discard().catch(() => undefined);
     throw err;
   } finally {

@@ -9,14 +9,16 @@ import type { FromWorker, ToWorker } from './manifest-messages.js';
  * in its own thread, so the server's event loop only moves bytes and stays free for other
  * requests (on a busy machine a thread that is always runnable is preempted often; the event loop
  * of a server must not be that thread). Chunks are processed in order; after handing over a piece
- * of canonical text the worker waits until it is written, so at most one piece is in memory.
+ * of canonical text the worker goes on until two pieces wait to be written, so memory holds at most
+ * a few pieces.
  */
 const port = parentPort!;
 // Line 1 (the registration's metadata) was read by the server's thread.
 const splitter = new LineSplitter(() => OBJECT_LINE_LIMIT, 2);
 const accumulator = new ManifestAccumulator();
 const queue: Uint8Array[] = [];
-let waiting = false;
+/** Pieces handed over and not yet written: the worker waits at two. */
+let outstanding = 0;
 let ended = false;
 let failed = false;
 
@@ -37,18 +39,18 @@ function take(lines: readonly { line: number; text: string }[]): void {
 
 function handOver(part: string | undefined): void {
   if (part === undefined) return;
-  waiting = true;
+  outstanding += 1;
   send({ kind: 'part', part });
 }
 
 function pump(): void {
   try {
-    while (!waiting && !failed && queue.length > 0) {
+    while (outstanding < 2 && !failed && queue.length > 0) {
       take(splitter.push(queue.shift()!));
       send({ kind: 'processed' });
       handOver(accumulator.takePart());
     }
-    if (!waiting && !failed && ended && queue.length === 0) {
+    if (!failed && ended && queue.length === 0) {
       take(splitter.end());
       const summary = accumulator.finish();
       ended = false;
@@ -66,6 +68,6 @@ function pump(): void {
 port.on('message', (m: ToWorker) => {
   if (m.kind === 'chunk') queue.push(m.chunk);
   else if (m.kind === 'end') ended = true;
-  else waiting = false;
+  else outstanding -= 1;
   pump();
 });
