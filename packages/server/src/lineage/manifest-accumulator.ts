@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import { canonicalize } from '@cairn/verify';
 import { CairnError } from '../errors/catalog.js';
 
-/** Pieces of canonical text handed to the store at about this size (characters). */
-export const PART_CHARS = 1 << 20;
+/** Pieces of canonical text handed to the store at about this size (characters): small enough to stay out of V8's large-object space, so they die young. */
+export const PART_CHARS = 1 << 16;
 /** Longest object line of a streamed manifest, in characters. */
 export const OBJECT_LINE_LIMIT = 16 * 1024;
 /** The most objects one streamed manifest may list. */

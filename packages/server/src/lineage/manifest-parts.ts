@@ -32,7 +32,7 @@ const MAX_IN_FLIGHT = 16;
 /**
  * Receives the object lines of a streamed manifest. The server's thread reads the body and hands
  * the bytes to a worker (`manifest-worker.ts`) that checks each line and folds it into the digest;
- * the canonical text comes back in ~1 MiB pieces that go to the sink. Memory stays flat (a bounded
+ * the canonical text comes back in ~64 KiB pieces that go to the sink. Memory stays flat (a bounded
  * number of chunks in flight, one piece at a time), nothing holds the log while bytes arrive, and
  * on any failure what was written is removed.
  */

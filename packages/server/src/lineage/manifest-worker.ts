@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { CairnError } from '../errors/catalog.js';
 import { LineSplitter } from '../http/ndjson-lines.js';
@@ -13,6 +15,21 @@ import type { FromWorker, ToWorker } from './manifest-messages.js';
  * a few pieces.
  */
 const port = parentPort!;
+lowerPriority();
+
+/**
+ * Bulk work yields to requests: on Linux a thread has its own nice value, so this thread (found
+ * through /proc/thread-self) runs at the lowest priority and the event loop, at the process's,
+ * gets the CPU first. Elsewhere, or if not permitted, the worker runs at normal priority.
+ */
+function lowerPriority(): void {
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(tid) && tid !== process.pid) os.setPriority(tid, 19);
+  } catch {
+    // not Linux, or not allowed: normal priority
+  }
+}
 // Line 1 (the registration's metadata) was read by the server's thread.
 const splitter = new LineSplitter(() => OBJECT_LINE_LIMIT, 2);
 const accumulator = new ManifestAccumulator();

@@ -194,7 +194,7 @@ export interface DatasetManifestTable {
   upload: string | null;
 }
 
-/** One piece (~1 MiB) of a streamed manifest's canonical text. */
+/** One piece (~64 KiB) of a streamed manifest's canonical text. */
 export interface DatasetManifestPartTable {
   upload: string;
   seq: number;

@@ -52,7 +52,8 @@ for (const storeCase of storeCases) {
       assert.equal(entry.entry.kind, 'dataset.registered');
       assert.equal(entry.entry.actor.id, 'erin-engineer');
       const stored = await counts();
-      assert.equal(stored.parts, storeCase.name === 'sqlite' ? 1 : 2, 'one file, or ~1 MiB rows');
+      if (storeCase.name === 'sqlite') assert.equal(stored.parts, 1, 'one file beside the store');
+      else assert.ok(stored.parts > 10, `a 1.5 MB manifest in ~64 KiB rows (${stored.parts})`);
       if (storeCase.name === 'sqlite') assert.equal(fs.statSync(path.join(manifestDir, fs.readdirSync(manifestDir)[0]!)).mode & 0o777, 0o600);
       const manifest = await s.request('GET', `/api/v1/datasets/${res.body.digest}/manifest`, { token: auditor });
       assert.equal(manifest.status, 200);
@@ -125,7 +126,7 @@ for (const storeCase of storeCases) {
       req.on('error', () => undefined);
       req.write(`${JSON.stringify({ name: 'aborted', dataClasses: ['internal'] })}\n`);
       const text = list.map((o) => JSON.stringify(o)).join('\n');
-      req.write(text.slice(0, 2_500_000)); // ~2 pieces' worth, cut mid-line
+      req.write(text.slice(0, 2_500_000)); // many pieces' worth, cut mid-line
       // Wait until the server has stored a piece of it, so the abort is seen mid-upload…
       const deadline = Date.now() + 20_000;
       while ((await counts()).parts === before.parts && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
