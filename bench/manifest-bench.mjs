@@ -98,7 +98,7 @@ const STORE_NAMES = { sqlite: 'SQLite (embedded)', postgres: 'PostgreSQL' };
 /** Section (i) of BENCHMARKS.md. */
 export function renderManifestSection(results, provenance) {
   const lines = ['### (i) large dataset manifests: streamed (NDJSON) vs one JSON body', ''];
-  if (provenance) lines.push(`Measured on its own by \`node bench/manifest-bench.mjs\` on ${provenance.date} at commit ${provenance.commit}, on the machine above (${provenance.machine.cpu}, ${provenance.machine.cores} cores, Node.js ${provenance.machine.node}; shared with other work: unrelated load average ${provenance.load}).`, '');
+  if (provenance) lines.push(`Measured on its own by \`node bench/manifest-bench.mjs\` on ${provenance.date} at commit ${provenance.commit}, on ${provenance.machine.cpu}, ${provenance.machine.cores} cores, ${provenance.machine.memoryGiB} GiB, ${provenance.machine.os}, Node.js ${provenance.machine.node} — not the machine of the full run above — while it was shared with other work (load average ${provenance.load} at the end).`, '');
   lines.push(
     "A manifest of 500,000 objects (`p/NNNNNNNN.pq`, sorted, ~116 bytes a line: 58 MB as NDJSON or as JSON) registered through `cairn serve` with the bootstrap admin token, the body sent in pieces with back-pressure (node:http, chunked). A fresh server process per mode on the same store, so its peak RSS (`VmHWM`) is that upload's; RSS before is after start-up and one small registration. Meanwhile a separate process times `GET /api/v1/log/checkpoint` one at a time, 5 ms apart; only requests sent during the upload count. The registered digest must equal `manifestDigest` (@cairn/verify) of the same objects. **ndjson** is the streamed route (lines checked and hashed in a worker thread, stored in ~64 KiB pieces); **json** is the whole-body route, which accepts this size only with `--body-limit 128mb` (its limit is 8 MiB by default now). Targets (issue 12): other requests' p99 under 50 ms, bounded memory.",
     '',
@@ -116,7 +116,6 @@ export function renderManifestSection(results, provenance) {
       lines.push(`| ${STORE_NAMES[kind]} | ${mode} | ${(m.bytes / 1e6).toFixed(1)} | **${m.seconds.toFixed(2)}** | ${fmtInt(m.rssBeforeMiB)} → **${fmtInt(m.peakRssMiB)}** | ${fmtInt(m.gets)} | ${fmtMs(m.getP50, 1)} / **${fmtMs(m.getP99, 1)}** / ${fmtMs(m.getMax, 1)} | ${m.non200} | ${m.digestOk ? 'equal' : 'DIFFERS'} |`);
     }
   }
-  lines.push('');
   return lines;
 }
 
