@@ -32,6 +32,12 @@ describe('the streamed manifest accumulator', () => {
     );
   });
 
+  it('refuses a total size beyond 2^53 - 1 bytes, naming the line', () => {
+    const acc = new ManifestAccumulator();
+    acc.add(2, { path: 'a', size: Number.MAX_SAFE_INTEGER - 1, sha256: 'a'.repeat(64) });
+    assert.throws(() => acc.add(3, { path: 'b', size: 2, sha256: 'b'.repeat(64) }), (err: { code?: string; details?: { issues: { line: number }[] } }) => err.code === 'manifest_invalid' && err.details?.issues[0]?.line === 3);
+  });
+
   it('refuses a path with a lone surrogate, as canonicalisation does', () => {
     const acc = new ManifestAccumulator();
     assert.throws(() => acc.add(2, { path: 'x\ud800', size: 1, sha256: 'a'.repeat(64) }), (err: { code?: string }) => err.code === 'manifest_invalid');
