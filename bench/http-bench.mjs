@@ -28,9 +28,9 @@ function notices(text) {
   });
 }
 
-async function startCairnOnce({ janitor, dataDir, databaseUrl, schema, profileDir, env = {} }) {
+async function startCairnOnce({ janitor, dataDir, databaseUrl, schema, profileDir, env = {}, serveArgs = [] }) {
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const args = [...nodeArgs, BIN, 'serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--log-level', 'warn'];
+  const args = [...nodeArgs, BIN, 'serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--log-level', 'warn', ...serveArgs];
   if (databaseUrl) args.push('--database-url', databaseUrl);
   if (schema) args.push('--database-schema', schema);
   const childEnv = { ...process.env, ...env };

@@ -1,4 +1,5 @@
 // Targets, the stdout summary and BENCHMARKS.md, all from the results object.
+import { renderManifestSection } from './manifest-bench.mjs';
 import { fmtInt, fmtMs, fmtRatio } from './lib.mjs';
 
 const STORE_NAMES = { sqlite: 'SQLite (embedded)', postgres: 'PostgreSQL' };
@@ -291,7 +292,7 @@ export function renderMarkdown(results) {
   p('CAIRN_BENCH_DATABASE_URL=postgres://user@host:5432/db npm run bench   # default postgres://postgres@127.0.0.1:5432/test');
   p('BENCH_STORES=sqlite npm run bench   # measure one store only (the report says so)');
   p('BENCH_PROFILE=0 npm run bench       # skip the CPU-profiled passes (the server, the verifier in (h))');
-  p('BENCH_SECTIONS=trace,openlineage BENCH_NO_REPORT=1 npm run bench   # only some sections (appends,http,profile,proofs,trace,openlineage,rollback,exports,reads)');
+  p('BENCH_SECTIONS=trace,openlineage BENCH_NO_REPORT=1 npm run bench   # only some sections (appends,http,profile,proofs,trace,openlineage,rollback,exports,reads,manifests)');
   p('node bench/profile.mjs bench/out/profiles/sqlite/*.cpuprofile   # re-read a server profile');
   p('```');
   p();
@@ -550,6 +551,7 @@ export function renderMarkdown(results) {
   }
   for (const line of renderExportsSection(results)) p(line);
   for (const line of renderReadsSection(results)) p(line);
+  for (const line of renderManifestSection({ sqlite: results.stores.sqlite?.manifests, postgres: results.stores.postgres?.manifests })) p(line);
   const profiled = ['sqlite', 'postgres'].filter((k) => ok(results.stores[k]?.profile));
   if (profiled.length) {
     p("### Where the server's time goes");

@@ -14,6 +14,8 @@
 //   (h) compliance packages: export of 10k and 100k entries (time, peak memory of the exporting
 //       process) and verifyPackage's throughput against raw SHA-256 of the same bytes;
 //   (i) audited reads: an evidence-document GET over HTTP with its access record and without.
+//   (j) a 58 MB dataset manifest registered streamed (NDJSON) and as one JSON body: upload time,
+//       the server's peak RSS, GET latency meanwhile (bench/manifest-bench.mjs; also runs alone).
 // Writes bench/out/results.json and BENCHMARKS.md. See BENCHMARKS.md for the method.
 //
 // Environment:
@@ -22,7 +24,7 @@
 //   BENCH_STORES=sqlite,postgres  which stores to measure (skipping one is stated in the report)
 //   BENCH_PROFILE=0               skip the extra CPU-profiled passes: the server after (c), the verifier in (h)
 //   BENCH_NO_REPORT=1             do not rewrite BENCHMARKS.md (results.json is still written)
-//   BENCH_SECTIONS=trace,openlineage   only these sections (appends,http,profile,proofs,trace,openlineage,rollback,exports,reads;
+//   BENCH_SECTIONS=trace,openlineage   only these sections (appends,http,profile,proofs,trace,openlineage,rollback,exports,reads,manifests;
 //                                 for working on one; the report marks the others as not run)
 //   BENCH_SPLICE=1                with BENCH_SECTIONS (and BENCH_STORES): measure only those and put them
 //                                 into the existing bench/out/results.json in place of the earlier ones,
@@ -39,6 +41,7 @@ import { runTraceBench } from './lineage-bench.mjs';
 import { runOpenLineageBench } from './openlineage-bench.mjs';
 import { runExportBench } from './export-bench.mjs';
 import { runReadBench } from './read-bench.mjs';
+import { runManifestBench } from './manifest-bench.mjs';
 import { runProofBench } from './proof-bench.mjs';
 import { runRollbackBench } from './rollback-bench.mjs';
 import { renderMarkdown, evaluateTargets, printSummary } from './report.mjs';
@@ -48,7 +51,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const DATABASE_URL = process.env.CAIRN_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const STORES = (process.env.BENCH_STORES || 'sqlite,postgres').split(',').map((s) => s.trim()).filter(Boolean);
 const PROFILE = process.env.BENCH_PROFILE !== '0';
-const SECTIONS = new Set((process.env.BENCH_SECTIONS || 'appends,http,profile,proofs,trace,openlineage,rollback,exports,reads').split(',').map((s) => s.trim()).filter(Boolean));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS || 'appends,http,profile,proofs,trace,openlineage,rollback,exports,reads,manifests').split(',').map((s) => s.trim()).filter(Boolean));
 const OUT_DIR = path.join(ROOT, 'bench', 'out');
 
 const CONFIG = {
@@ -408,6 +411,14 @@ async function benchStore(kind) {
       await release(place);
     }
   });
+  if (SECTIONS.has('manifests')) await section(result, 'manifests', '(j) a 58 MB dataset manifest: streamed (NDJSON) vs one JSON body', async () => {
+    const place = await openFresh(kind, 'manifests');
+    try {
+      return await runManifestBench({ janitor, ...place, objects: QUICK ? 100_000 : 500_000, log });
+    } finally {
+      await release(place);
+    }
+  });
   return result;
 }
 
@@ -520,7 +531,7 @@ function spliceInto(fresh) {
   base.openRetries = [...(base.openRetries ?? []), ...(fresh.openRetries ?? [])];
   base.targets = evaluateTargets(base);
   // Failures: those of the merged result, recomputed.
-  const titles = { appends: '(a)/(b) appends', http: '(c) HTTP', profile: '(c′) profile', proofs: '(d) proofs', trace: '(e) traces', openlineage: '(f) OpenLineage', rollback: '(g) rollback', exports: '(h) exports', reads: '(i) audited reads' };
+  const titles = { appends: '(a)/(b) appends', http: '(c) HTTP', profile: '(c′) profile', proofs: '(d) proofs', trace: '(e) traces', openlineage: '(f) OpenLineage', rollback: '(g) rollback', exports: '(h) exports', reads: '(i) audited reads', manifests: '(j) manifests' };
   base.errors = [];
   for (const [kind, res] of Object.entries(base.stores)) {
     for (const [key, title] of Object.entries(titles)) {

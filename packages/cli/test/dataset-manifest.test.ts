@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { manifestDigest } from '@cairn/verify';
 import { describeRun, runCli } from './helpers/run-cli.js';
 import { Scratch } from './helpers/scratch.js';
+import { killAllServers, spawnServer } from './helpers/spawn-server.js';
 
 const scratch = new Scratch();
 after(() => scratch.cleanup());
@@ -58,5 +59,27 @@ describe('cairn dataset manifest', () => {
     assert.match(sym.stderr, /symbolic link/);
     const missing = await runCli(['dataset', 'manifest', path.join(dir, 'nope')], { env });
     assert.equal(missing.code, 2);
+  });
+});
+
+describe('cairn dataset register with a large list', () => {
+  after(() => killAllServers());
+
+  it('streams a list of more objects than one JSON body should carry, to the digest anyone can recompute', async () => {
+    const data = scratch.dir();
+    const server = await spawnServer({ data });
+    try {
+      const env = { CAIRN_CONFIG_DIR: scratch.dir(), CAIRN_URL: server.url, CAIRN_TOKEN_FILE: path.join(data, 'admin-token') };
+      const dir = scratch.dir();
+      const objects = Array.from({ length: 8000 }, (_, i) => ({ path: `s3://lake/claims/part-${String(7999 - i).padStart(5, '0')}.parquet`, size: 4096 + i, sha256: sha(`claims:${i}`) }));
+      fs.writeFileSync(path.join(dir, 'list.txt'), objects.map((o) => `${o.sha256} ${o.size} ${o.path}`).join('\n'));
+      const r = await runCli(['dataset', 'register', '--name', 'claims', '--class', 'internal', '--list', path.join(dir, 'list.txt'), '--json'], { env });
+      assert.equal(r.code, 0, describeRun([], r));
+      assert.equal(r.json().digest, manifestDigest(objects));
+      assert.equal(r.json().objectCount, 8000);
+      assert.equal(fs.readdirSync(path.join(data, 'manifests')).length, 1, 'the manifest was streamed (a file beside the store), not sent as one JSON body');
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -80,6 +80,40 @@ export interface Trace {
   readonly truncated: boolean;
 }
 
+export interface RegisterOptions {
+  /** Stream the manifest (`true`) or send one JSON body (`false`); default: stream above `STREAM_THRESHOLD`. */
+  readonly stream?: boolean;
+  /** Called as a streamed manifest is sent: objects sent so far, of `total`. */
+  readonly onProgress?: (sent: number, total: number) => void;
+}
+
+/** Above either figure a manifest is streamed: one JSON body that size would be parsed whole by the server. */
+export const STREAM_THRESHOLD = { objects: 5000, bytes: 4 * 1024 * 1024 } as const;
+
+function exceedsThreshold(objects: readonly ManifestObjectInput[]): boolean {
+  if (objects.length > STREAM_THRESHOLD.objects) return true;
+  let bytes = 0;
+  for (const o of objects) bytes += o.path.length * 3 + 110; // a line's JSON at most, for a path of UTF-8
+  return bytes > STREAM_THRESHOLD.bytes;
+}
+
+/** Lines per piece of a streamed manifest (~250 KB). */
+const LINES_PER_PIECE = 2000;
+
+/**
+ * The NDJSON body of a streamed registration: the metadata, then one object per line, sorted by
+ * path in UTF-16 code units (the order the server requires: it is the canonical manifest's).
+ */
+async function* ndjsonManifest(metadata: Omit<DatasetRegistration, 'objects'>, objects: readonly ManifestObjectInput[], onProgress?: (sent: number, total: number) => void): AsyncGenerator<Uint8Array> {
+  yield Buffer.from(`${JSON.stringify(metadata)}\n`);
+  const sorted = objects.map((o) => ({ path: o.path, size: o.size, sha256: o.sha256 })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (let i = 0; i < sorted.length; i += LINES_PER_PIECE) {
+    const piece = sorted.slice(i, i + LINES_PER_PIECE);
+    yield Buffer.from(`${piece.map((o) => JSON.stringify(o)).join('\n')}\n`);
+    onProgress?.(i + piece.length, sorted.length);
+  }
+}
+
 /** Data lineage: dataset versions, training runs, provenance bundles, trace. */
 export class LineageApi {
   readonly #http: Transport;
@@ -90,10 +124,14 @@ export class LineageApi {
 
   /**
    * Registers a dataset version (in quarantine) by its manifest; the data itself never leaves.
+   * A manifest of more than `STREAM_THRESHOLD` objects or bytes is streamed as NDJSON, sorted by
+   * path, in pieces (`stream: true|false` decides it yourself); `onProgress` hears of every piece.
    * @example const ds = await cairn.lineage.registerDataset({ name: 'claims-2026-10', objects, dataClasses: ['personal_data'], owner: 'claims-office', legalBasis: 'contract' });
    */
-  registerDataset(registration: DatasetRegistration): Promise<DatasetVersion> {
-    return this.#http.json('POST', '/api/v1/datasets', registration);
+  registerDataset(registration: DatasetRegistration, options: RegisterOptions = {}): Promise<DatasetVersion> {
+    const { objects, ...metadata } = registration;
+    if (!(options.stream ?? exceedsThreshold(objects))) return this.#http.json('POST', '/api/v1/datasets', registration);
+    return this.#http.upload('POST', '/api/v1/datasets', 'application/x-ndjson', ndjsonManifest(metadata, objects, options.onProgress));
   }
 
   /** @example const ds = await cairn.lineage.dataset('sha256:…'); */

@@ -41,19 +41,54 @@ export class Transport {
     const headers: Record<string, string> = {};
     if (this.#token) headers['authorization'] = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const send = () =>
+    return this.#exchange(method, path, () =>
       this.#fetch(this.url + path, {
         method,
         headers,
         body: body === undefined ? null : JSON.stringify(body),
         signal: timeoutMs === null ? null : AbortSignal.timeout(timeoutMs),
-      });
+      }),
+    );
+  }
+
+  /**
+   * Sends a body produced piece by piece (never whole in memory), as `contentType`, and parses
+   * the JSON answer. The client's timeout applies to silence, not to the whole upload: it is
+   * restarted whenever a piece is sent, and once more when the last one is.
+   */
+  async upload<T>(method: string, path: string, contentType: string, pieces: AsyncIterable<Uint8Array>): Promise<T> {
+    const headers: Record<string, string> = { 'content-type': contentType };
+    if (this.#token) headers['authorization'] = `Bearer ${this.#token}`;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(new Error(`no progress for ${this.#timeoutMs} ms`)), this.#timeoutMs);
+    };
+    const body = (async function* () {
+      for await (const piece of pieces) {
+        arm();
+        yield piece;
+      }
+      arm();
+    })();
+    arm();
+    try {
+      // `duplex: 'half'` is what fetch requires of a streamed request body.
+      const init = { method, headers, body, duplex: 'half', signal: controller.signal } as unknown as RequestInit;
+      return (await (await this.#exchange(method, path, () => this.#fetch(this.url + path, init), false)).json()) as T;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #exchange(method: string, path: string, send: () => Promise<Response>, retry = true): Promise<Response> {
     let res: Response;
     try {
       res = await send().catch((err: unknown) => {
         // A kept-alive connection the server closed meanwhile (a restart): a GET is safe to send
         // again; a POST is not retried, since the server may have acted on it.
-        if (method === 'GET' && causeOf(err)?.code === 'UND_ERR_SOCKET') return send();
+        if (retry && method === 'GET' && causeOf(err)?.code === 'UND_ERR_SOCKET') return send();
         throw err;
       });
     } catch (err) {

@@ -24,6 +24,7 @@ import { readTlsMaterial, type TlsSettings } from './listen/tls-settings.js';
 import { openLogIdentity } from './keys/log-identity.js';
 import { Ledger } from './ledger/ledger.js';
 import { Datasets } from './lineage/datasets.js';
+import { manifestPieces } from './lineage/manifest-parts.js';
 import { Runs } from './lineage/runs.js';
 import { Registry } from './registry/registry.js';
 import { examplePolicyPath } from './policy/index.js';
@@ -107,7 +108,9 @@ export async function openCairn(config: ServerConfig): Promise<Cairn> {
     const breakGlass = new BreakGlass(store, ledger, policies, alerts);
     const oidc = config.oidc ?? (config.oidcConfigFile ? await asConfiguration(() => OidcVerifier.create(parseOidcConfig(readConfigFile(config.oidcConfigFile!), config.oidcConfigFile!))) : undefined);
     const authenticator = new Authenticator(tokens, breakGlass, principals, oidc);
-    const datasets = new Datasets(store, ledger, policies, principals);
+    const manifests = manifestPieces(store, config.dataDir);
+    await manifests.sweep();
+    const datasets = new Datasets(store, ledger, policies, principals, manifests);
     const runs = new Runs(store, ledger, policies, datasets);
     const registry = new Registry(store, ledger, policies, runs, principals);
     const deployments = new Deployments(store, ledger, policies, config.admission ?? (config.admissionConfigFile ? readAdmissionConfig(config.admissionConfigFile) : {}), { now: config.now });

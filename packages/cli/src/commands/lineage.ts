@@ -7,6 +7,7 @@ import { connect } from '../connection.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { manifestFromDirectory, manifestFromList, type BuiltManifest } from '../manifest-builder.js';
 import { emit } from '../output.js';
+import { progressBar } from '../progress.js';
 import { parseIndex, parseList } from '../parse.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -153,7 +154,14 @@ export function lineageCommands(program: Command): void {
               }
             : {}),
         };
-        const ds = await connect(g).lineage.registerDataset(registration);
+        // Large manifests are streamed by the SDK (STREAM_THRESHOLD); the bar shows the upload.
+        const bar = progressBar('uploading', !g.json, 'objects');
+        let ds;
+        try {
+          ds = await connect(g).lineage.registerDataset(registration, { onProgress: (sent, total) => bar.update(sent, total) });
+        } finally {
+          bar.stop();
+        }
         emit(g, ds, () => `${ds.digest}  ${ds.name}  ${ds.state}  classes=${ds.dataClasses.join(',')}  ${ds.objectCount} objects (ledger #${ds.ledgerIndex})`);
       }),
     );

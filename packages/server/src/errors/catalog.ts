@@ -34,7 +34,7 @@ export const ERROR_CATALOG = {
   trace_subject_not_found: { status: 404, meaning: 'Nothing is recorded under this kind and id, so there is no lineage to trace.' },
   lineage_node_not_found: { status: 404, meaning: 'No OpenLineage job or dataset has this `nodeId` (`dataset:<namespace>:<name>` or `job:<namespace>:<name>`).' },
   dataset_exists: { status: 409, meaning: 'A dataset version with this manifest digest is already registered (`details.dataset`).' },
-  manifest_invalid: { status: 422, meaning: 'The manifest has duplicate paths, malformed SHA-256 digests, negative or non-integer sizes, or no objects; `details.issues` names every offending line.' },
+  manifest_invalid: { status: 422, meaning: 'The manifest has duplicate paths, malformed SHA-256 digests, negative or non-integer sizes, or no objects; streamed (NDJSON), also an object out of path order, a line that is not JSON or not UTF-8, or too long. `details.issues` names every offending line (a streamed manifest: the first). Nothing was stored.' },
   unknown_data_class: { status: 422, meaning: 'A data class is not declared in the active policy pack.' },
   unknown_dataset: { status: 422, meaning: 'A derivation names an input dataset version that is not registered.' },
   certification_failed: { status: 422, meaning: 'The dataset fails the certification policy; `details.decision` lists every failed rule. The refusal is recorded: `details.ledgerIndex` is its entry, or `details.suppressed: true` once this principal has had many such refusals lately (they are then counted in one `refusals.suppressed` entry; see docs/operations.md).' },

@@ -15,7 +15,10 @@ import type { Database, DatasetVersionTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { evaluateCertification } from './dataset-rules.js';
 import { addEdge, addNode, nodeKey } from './graph.js';
+import type { ManifestSummary } from './manifest-accumulator.js';
 import { checkManifest } from './manifest-check.js';
+import { receiveManifest, type StreamedObjects } from './manifest-parts.js';
+import type { ManifestPieces } from './manifest-sink.js';
 
 export type DatasetState = DatasetVersionTable['state'];
 
@@ -34,9 +37,13 @@ export interface Derivation {
   readonly exclusions?: readonly Exclusion[] | undefined;
 }
 
-export interface RegisterDataset {
-  readonly name: string;
+export interface RegisterDataset extends DatasetMetadata {
   readonly objects: readonly { path: string; size: number; sha256: string }[];
+}
+
+/** Everything a registration says but the objects: the first line of a streamed upload. */
+export interface DatasetMetadata {
+  readonly name: string;
   readonly owner?: string | undefined;
   readonly sourceSystem?: string | undefined;
   readonly dataClasses: readonly string[];
@@ -122,17 +129,42 @@ export class Datasets {
   readonly #ledger: Ledger;
   readonly #policies: PolicyRegistry;
   readonly #principals: Principals;
+  readonly #pieces: ManifestPieces;
 
-  constructor(store: Store, ledger: Ledger, policies: PolicyRegistry, principals: Principals) {
+  constructor(store: Store, ledger: Ledger, policies: PolicyRegistry, principals: Principals, pieces: ManifestPieces) {
     this.#store = store;
     this.#ledger = ledger;
     this.#policies = policies;
     this.#principals = principals;
+    this.#pieces = pieces;
   }
 
   async register(actor: Actor, input: RegisterDataset): Promise<DatasetVersion> {
     const objects = checkManifest(input.objects);
-    const digest = manifestDigest(objects);
+    const checked = await this.#checkMetadata(input);
+    const manifest = { digest: manifestDigest(objects), objectCount: objects.length, totalBytes: objects.reduce((n, o) => n + o.size, 0) };
+    return this.#record(actor, input, checked, manifest, { manifest: canonicalManifest(objects), upload: null });
+  }
+
+  /**
+   * A registration whose objects arrive as lines (sorted by path), for manifests too large to hold:
+   * the metadata is checked before the first object is read, the manifest is stored in pieces as it
+   * arrives (`manifest-parts.ts`: files beside the embedded store, rows in PostgreSQL), and the registration names them. Refused or cut short, nothing
+   * stays: no entry, no row, no piece.
+   */
+  async registerStreamed(actor: Actor, input: DatasetMetadata, objects: StreamedObjects): Promise<DatasetVersion> {
+    const checked = await this.#checkMetadata(input);
+    const received = await receiveManifest(this.#pieces, objects);
+    try {
+      return await this.#record(actor, input, checked, received, { manifest: '', upload: received.upload });
+    } catch (err) {
+      await received.discard().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Classes known to the policy, inputs registered: the classes in force. */
+  async #checkMetadata(input: DatasetMetadata): Promise<{ dataClasses: string[] }> {
     const { policy } = await this.#policies.active();
     const unknownClasses = input.dataClasses.filter((c) => !Object.hasOwn(policy.pack.data_classes, c));
     if (unknownClasses.length > 0) {
@@ -140,9 +172,6 @@ export class Datasets {
         details: { unknown: unknownClasses, known: Object.keys(policy.pack.data_classes) },
       });
     }
-    const existing = await this.find(digest);
-    if (existing) throw new CairnError('dataset_exists', `dataset version ${digest} is already registered as ${existing.name}`, { details: { dataset: existing } });
-
     const derivation = input.derivedFrom;
     let inherited: string[] = [];
     if (derivation) {
@@ -151,8 +180,15 @@ export class Datasets {
       if (missing.length > 0) throw new CairnError('unknown_dataset', `inputs not registered: ${missing.join(', ')}`, { details: { missing } });
       inherited = [...inputs.values()].flatMap((v) => v.dataClasses);
     }
-    const dataClasses = [...new Set([...input.dataClasses, ...inherited])].sort();
-    const totalBytes = objects.reduce((n, o) => n + o.size, 0);
+    return { dataClasses: [...new Set([...input.dataClasses, ...inherited])].sort() };
+  }
+
+  async #record(actor: Actor, input: DatasetMetadata, checked: { dataClasses: string[] }, manifest: ManifestSummary, stored: { manifest: string; upload: string | null }): Promise<DatasetVersion> {
+    const { digest, objectCount, totalBytes } = manifest;
+    const existing = await this.find(digest);
+    if (existing) throw new CairnError('dataset_exists', `dataset version ${digest} is already registered as ${existing.name}`, { details: { dataset: existing } });
+    const { dataClasses } = checked;
+    const derivation = input.derivedFrom;
     const exclusions = derivation?.exclusions ?? [];
     // Exclusions may name records (patient ids, account numbers): the ledger keeps a commitment.
     const derivationBody = derivation && {
@@ -171,7 +207,7 @@ export class Datasets {
             digest,
             name: input.name,
             state: 'quarantine',
-            objectCount: objects.length,
+            objectCount,
             totalBytes,
             dataClasses,
             owner: input.owner ?? null,
@@ -200,7 +236,7 @@ export class Datasets {
             consent_status: input.consentStatus ?? null,
             retention_class: input.retentionClass ?? null,
             tags: JSON.stringify(input.tags ?? []),
-            object_count: objects.length,
+            object_count: objectCount,
             total_bytes: totalBytes,
             derivation: derivation ? JSON.stringify({ ...derivation, exclusions }) : null,
             declassifications: '[]',
@@ -212,7 +248,7 @@ export class Datasets {
             certified_at: null,
           })
           .execute();
-        await trx.insertInto('dataset_manifests').values({ digest, manifest: canonicalManifest(objects) }).execute();
+        await trx.insertInto('dataset_manifests').values({ digest, ...stored }).execute();
         await addNode(trx, nodeKey('dataset', digest), 'dataset', input.name, index);
         for (const from of derivation?.inputs ?? []) await addEdge(trx, nodeKey('dataset', from), nodeKey('dataset', digest), 'derived_into', index);
       },
@@ -333,10 +369,12 @@ export class Datasets {
     return row && toVersion(row);
   }
 
-  async manifest(digest: string): Promise<string> {
-    const row = await this.#store.db.selectFrom('dataset_manifests').select('manifest').where('digest', '=', digest).executeTakeFirst();
+  /** The canonical manifest text, in pieces (one for a manifest registered as JSON). */
+  async manifest(digest: string): Promise<AsyncIterable<string>> {
+    const row = await this.#store.db.selectFrom('dataset_manifests').select(['manifest', 'upload']).where('digest', '=', digest).executeTakeFirst();
     if (!row) throw new CairnError('dataset_not_found', `no dataset version ${digest}`);
-    return row.manifest;
+    if (row.upload === null) return (async function* () { yield row.manifest; })();
+    return this.#pieces.read(row.upload);
   }
 
   async list(filter: { name?: string | undefined; state?: DatasetState | undefined; limit?: number | undefined }): Promise<DatasetVersion[]> {

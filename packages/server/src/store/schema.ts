@@ -12,6 +12,7 @@ export interface Database {
   policy_versions: PolicyVersionTable;
   dataset_versions: DatasetVersionTable;
   dataset_manifests: DatasetManifestTable;
+  dataset_manifest_parts: DatasetManifestPartTable;
   training_runs: TrainingRunTable;
   lineage_edges: LineageEdgeTable;
   lineage_nodes: LineageNodeTable;
@@ -187,8 +188,19 @@ export interface DatasetVersionTable {
 
 export interface DatasetManifestTable {
   digest: string;
-  /** The canonical manifest JSON (RFC 8785) whose SHA-256 is the digest. */
+  /** The canonical manifest JSON (RFC 8785) whose SHA-256 is the digest; empty when `upload` is set. */
   manifest: string;
+  /** A streamed manifest: its text is the `dataset_manifest_parts` of this upload, in `seq` order. */
+  upload: string | null;
+}
+
+/** One piece (~64 KiB) of a streamed manifest's canonical text. */
+export interface DatasetManifestPartTable {
+  upload: string;
+  seq: number;
+  part: string;
+  /** When the piece was written: pieces of an upload no registration names are swept after a day. */
+  created_at: string;
 }
 
 export interface TrainingRunTable {

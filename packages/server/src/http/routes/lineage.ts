@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { CairnError } from '../../errors/catalog.js';
 import { actorOf } from '../../auth/principal.js';
 import type { DatasetVersion } from '../../lineage/datasets.js';
 import { trace } from '../../lineage/trace.js';
@@ -7,14 +9,22 @@ import { lineageKpis } from '../../lineage/kpis.js';
 import { GIT_COMMIT_PATTERN } from '../../lineage/run-input.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../authenticate.js';
+import { firstLine } from '../ndjson-lines.js';
+import { OBJECT_LINE_LIMIT } from '../../lineage/manifest-accumulator.js';
 import { addRoute } from '../route.js';
+import { validatorCompiler } from '../validation.js';
 import { DecisionSchema, ErrorBody, authErrors } from '../schemas.js';
 
 const Digest = Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: '`sha256:` and 64 lowercase hex digits' });
 const Text = (max = 256) => Type.String({ minLength: 1, maxLength: max });
 const Reason = Type.String({ minLength: 3, maxLength: 2000 });
 const Json = Type.Record(Type.String(), Type.Unknown());
-const MANIFEST_BODY_LIMIT = 64 * 1024 * 1024;
+/**
+ * A manifest sent as one JSON body is parsed whole, so it is kept small enough not to stall the
+ * server (the server's `--body-limit`, if larger); larger ones are streamed as NDJSON.
+ */
+const JSON_MANIFEST_LIMIT = 8 * 1024 * 1024;
+export const NDJSON = 'application/x-ndjson';
 
 const ManifestObject = Type.Object(
   // Sizes and digests are checked by the manifest check, which names the offending line.
@@ -30,10 +40,8 @@ const Exclusion = Type.Object(
   },
   { additionalProperties: false, description: 'which records or ranges were removed (by reference, never content), why, by whom' },
 );
-const RegisterBody = Type.Object(
-  {
+const metadataFields = {
     name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$' }),
-    objects: Type.Array(ManifestObject, { maxItems: 500_000 }),
     owner: Type.Optional(Text()),
     sourceSystem: Type.Optional(Text()),
     dataClasses: Type.Array(Text(64), { maxItems: 32, uniqueItems: true }),
@@ -51,9 +59,12 @@ const RegisterBody = Type.Object(
         { additionalProperties: false },
       ),
     ),
-  },
-  { additionalProperties: false },
-);
+};
+const RegisterBody = Type.Object({ ...metadataFields, objects: Type.Array(ManifestObject, { maxItems: 500_000 }) }, { additionalProperties: false });
+const MetadataLine = Type.Object(metadataFields, { additionalProperties: false, description: 'the first line of a streamed registration: everything but the objects' });
+const StreamedBody = Type.Any({
+  description: `\`${NDJSON}\`: the first line is the registration without \`objects\`; every further line is one object \`{ "path", "size", "sha256" }\`, sorted by path (UTF-16 code units), each at most ${OBJECT_LINE_LIMIT} characters. Parsed and stored as it arrives, for manifests too large for one JSON body.`,
+});
 const DatasetSchema = Type.Object({}, { additionalProperties: true, description: 'a dataset version' });
 const RunSchema = Type.Object({}, { additionalProperties: true, description: 'a training run' });
 const DigestParams = Type.Object({ digest: Digest }, { additionalProperties: false });
@@ -101,20 +112,50 @@ const TraceQuery = Type.Object({ depth: Type.Optional(Type.Integer({ minimum: 1,
 /** The dataset versions whose exclusion lists a response carries. */
 const withExclusions = (versions: readonly DatasetVersion[]) => versions.filter((v) => (v.derivedFrom?.exclusions?.length ?? 0) > 0).map((v) => `dataset:${v.digest}`);
 
+const DATASETS_URL = '/api/v1/datasets';
+
+/**
+ * `application/x-ndjson` bodies are handed on as the raw stream, for the one route that reads them
+ * line by line; anywhere else they are refused as an unsupported media type.
+ */
+function acceptStreamedManifests(app: FastifyInstance): void {
+  app.addContentTypeParser(NDJSON, (request, payload, done) => {
+    if (request.method === 'POST' && request.routeOptions.url === DATASETS_URL) return done(null, payload);
+    done(new CairnError('unsupported_media_type', `${NDJSON} is accepted only by POST ${DATASETS_URL}; send application/json`), undefined);
+  });
+}
+
 export function lineageRoutes(app: FastifyInstance, services: Services): void {
   const { datasets, runs, store, tokens } = services;
 
+  const jsonLimit = Math.max(JSON_MANIFEST_LIMIT, app.initialConfig.bodyLimit ?? 0);
+  acceptStreamedManifests(app);
+  const checkMetadata = validatorCompiler()({ schema: MetadataLine, httpPart: 'body', method: 'POST', url: DATASETS_URL });
   addRoute(app, {
     method: 'POST',
-    url: '/api/v1/datasets',
+    url: DATASETS_URL,
     group: 'ingest',
     permission: 'dataset:register',
-    summary: 'Register a dataset version by its manifest (in quarantine); derived versions name inputs, transform and exclusions',
-    bodyLimit: MANIFEST_BODY_LIMIT,
-    schema: { body: RegisterBody, response: { 201: DatasetSchema, ...authErrors, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody } },
+    summary: `Register a dataset version by its manifest (in quarantine); derived versions name inputs, transform and exclusions. As one JSON body (up to ${jsonLimit} bytes), or streamed as ${NDJSON}`,
+    bodyLimit: jsonLimit,
+    schema: {
+      body: { content: { 'application/json': { schema: RegisterBody }, [NDJSON]: { schema: StreamedBody } } },
+      response: { 201: DatasetSchema, ...authErrors, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody },
+    },
     handler: async (request, reply) => {
-      const body = request.body as Static<typeof RegisterBody>;
-      return reply.status(201).send(await datasets.register(actorOf(principalOf(request)), body));
+      const actor = actorOf(principalOf(request));
+      if (!(request.body instanceof Readable)) return reply.status(201).send(await datasets.register(actor, request.body as Static<typeof RegisterBody>));
+      const body = request.body[Symbol.asyncIterator]();
+      const first = await firstLine(body, jsonLimit);
+      if (!first) throw new CairnError('invalid_request', 'the body is empty: its first line is the registration without objects, e.g. {"name":"…","dataClasses":["…"]}');
+      let metadata: unknown;
+      try {
+        metadata = JSON.parse(first.text);
+      } catch (err) {
+        throw new CairnError('invalid_json', `line 1 (the registration without objects) is not JSON: ${(err as Error).message}`);
+      }
+      if (!checkMetadata(metadata)) throw Object.assign(new Error('invalid metadata line'), { validation: checkMetadata.errors ?? [], validationContext: 'line 1' });
+      return reply.status(201).send(await datasets.registerStreamed(actor, metadata as Static<typeof MetadataLine>, { head: first.rest, body }));
     },
   });
 
@@ -155,7 +196,7 @@ export function lineageRoutes(app: FastifyInstance, services: Services): void {
     handler: async (request, reply) => {
       const manifest = await datasets.manifest((request.params as Static<typeof DigestParams>).digest);
       reply.type('application/json');
-      return manifest;
+      return Readable.from(manifest);
     },
   });
 
