@@ -62,8 +62,13 @@ if (missing.length > 0) {
   process.exit(1);
 }
 
-const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', ...files], {
-  stdio: 'inherit',
-  env: { ...process.env, CAIRN_LOG_LEVEL: process.env.CAIRN_LOG_LEVEL ?? 'silent' },
-});
-process.exit(result.status ?? 1);
+// Files that time the server (a latency bound the issue sets) run last, alone, so that another
+// test file's load on this 2-core machine is not what they measure.
+const ALONE = ['large-manifest.test.js'];
+const alone = files.filter((f) => ALONE.some((a) => f.endsWith(a)));
+const together = files.filter((f) => !alone.includes(f));
+const env = { ...process.env, CAIRN_LOG_LEVEL: process.env.CAIRN_LOG_LEVEL ?? 'silent' };
+const run = (list, concurrency) => (list.length === 0 ? 0 : (spawnSync(process.execPath, ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...list], { stdio: 'inherit', env }).status ?? 1));
+const first = run(together, 2);
+const second = run(alone, 1);
+process.exit(first !== 0 ? first : second);

@@ -73,6 +73,34 @@ describe('cairn backup and cairn restore (embedded store)', () => {
     }
   });
 
+  test('a streamed manifest (a file beside the store) goes into the backup and comes back with it', { timeout: 120_000 }, async () => {
+    const data = path.join(scratch.dir(), 'data');
+    const env = { CAIRN_CONFIG_DIR: scratch.dir() };
+    const server = await spawnServer({ data });
+    const token = server.adminToken();
+    const list = path.join(scratch.dir(), 'objects.tsv');
+    // 8,000 objects: above the SDK's threshold, so the CLI streams the manifest (NDJSON).
+    fs.writeFileSync(list, Array.from({ length: 8000 }, (_, i) => `${String(i % 10).repeat(64)} ${1000 + i} p/${String(i).padStart(6, '0')}.bin`).join('\n') + '\n');
+    const registered = await cli(['--url', server.url, '--token', token, '--json', 'dataset', 'register', '--name', 'streamed', '--list', list, '--class', 'internal', '--owner', 'x'], env, 0);
+    const digest = registered.json().digest as string;
+    const manifest = await (await fetch(`${server.url}/api/v1/datasets/${digest}/manifest`, { headers: { authorization: `Bearer ${token}` } })).text();
+    assert.equal(fs.readdirSync(path.join(data, 'manifests')).length, 1, 'the manifest is a file beside the store');
+    const archive = path.join(scratch.dir(), 'cairn.tar');
+    const backup = (await cli(['--json', 'backup', '--data', data, '-o', archive], env, 0)).json() as { files: { path: string }[] };
+    assert.ok(backup.files.some((f) => /^manifests\/[0-9a-f-]{36}\.json$/.test(f.path)), JSON.stringify(backup.files));
+    await server.stop();
+    const restored = path.join(scratch.dir(), 'restored');
+    await cli(['restore', archive, '--data', restored], env, 0);
+    const again = await spawnServer({ data: restored, keyFile: path.join(data, 'keys', 'log-ed25519.pem') });
+    try {
+      const served = await fetch(`${again.url}/api/v1/datasets/${digest}/manifest`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(served.status, 200);
+      assert.equal(await served.text(), manifest);
+    } finally {
+      await again.stop();
+    }
+  });
+
   test('a backup behind a published checkpoint is refused (exit 1), and restored with --force --reason, which the ledger records', { timeout: 120_000 }, async () => {
     const data = path.join(scratch.dir(), 'data');
     const config = scratch.dir();

@@ -26,6 +26,8 @@ export interface BackupManifest {
 }
 
 const ALLOWED = new Set([STORE_PATH, KEY_PATH]);
+/** A streamed manifest beside the store: `manifests/<upload uuid>.json`, nothing that could climb out of the target. */
+const MANIFEST_FILE = /^manifests\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json$/;
 
 /** Parses `backup.json` at the edge: anything unexpected means the file is not a backup we wrote. */
 export function parseBackupManifest(bytes: Buffer): BackupManifest {
@@ -45,7 +47,7 @@ export function parseBackupManifest(bytes: Buffer): BackupManifest {
   if (!Array.isArray(m.files)) bad('files is not a list');
   const paths = new Set<string>();
   for (const f of m.files!) {
-    if (!f || !ALLOWED.has(f.path) || paths.has(f.path) || !Number.isSafeInteger(f.size) || !/^[0-9a-f]{64}$/.test(String(f.sha256))) bad(`bad file record ${JSON.stringify(f)}`);
+    if (!f || !(ALLOWED.has(f.path) || MANIFEST_FILE.test(String(f.path))) || paths.has(f.path) || !Number.isSafeInteger(f.size) || !/^[0-9a-f]{64}$/.test(String(f.sha256))) bad(`bad file record ${JSON.stringify(f)}`);
     paths.add(f.path);
   }
   if (!paths.has(STORE_PATH)) bad(`no ${STORE_PATH}`);

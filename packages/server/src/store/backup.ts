@@ -49,14 +49,23 @@ export async function backupEmbeddedStore(options: BackupOptions): Promise<Backu
     await snapshotSqlite(source, snapshot);
     const store = await Store.open({ dataDir: work, readOnly: true });
     let audit;
+    let uploads: string[];
     try {
       audit = await auditStore(store);
+      // Streamed manifests live beside the store (DATA/manifests/UPLOAD.json, fsynced before the
+      // registration that names them commits): those the snapshot names go into the backup.
+      uploads = (await store.db.selectFrom('dataset_manifests').select('upload').where('upload', 'is not', null).execute()).map((r) => r.upload!);
     } finally {
       await store.close();
     }
     if (!audit.ok) throw new BackupError('backup_corrupt', `the snapshot does not audit (${audit.problem?.check}): ${audit.problem?.message}`, { details: audit.problem });
 
     const members: { path: string; file: string }[] = [{ path: STORE_PATH, file: snapshot }];
+    for (const upload of uploads) {
+      const file = path.join(options.dataDir, 'manifests', `${upload}.json`);
+      if (!fs.existsSync(file)) throw new BackupError('backup_corrupt', `the store names the streamed manifest ${upload}, and ${file} is missing`);
+      members.push({ path: `manifests/${upload}.json`, file });
+    }
     if (options.includeKey) members.push({ path: KEY_PATH, file: keyFile });
     const files: BackupFile[] = members.map((m) => ({ path: m.path, ...digestFile(m.file) }));
     const manifest: BackupManifest = {
