@@ -64,13 +64,16 @@ for (const storeCase of storeCases) {
       const manifest = await s.request('GET', `/api/v1/datasets/${res.body.digest}/manifest`, { token: auditor });
       assert.equal(manifest.status, 200);
       assert.equal(manifest.text, canonicalManifest(list), 'the stored text is the canonical manifest, byte for byte');
+      const read = await counts();
+      assert.deepEqual(read, { ...stored, log: stored.log + 1 }, 'the manifest read is recorded (access.read), and only that');
+      assert.equal((await s.cairn.ledger.entry(read.log - 1)).entry.kind, 'access.read');
       const asJson = await s.request('POST', '/api/v1/datasets', { token: engineer, body: { name: 'imaging', dataClasses: ['internal'], objects: [...list].reverse() } });
       assert.equal(asJson.status, 409, 'the same objects as one JSON body are the same version');
       assert.equal(asJson.body.error.code, 'dataset_exists');
       const again = await stream(ndjson({ name: 'imaging', dataClasses: ['internal'] }, list));
       assert.equal(again.status, 409);
       assert.equal(again.body.error.code, 'dataset_exists');
-      assert.deepEqual(await counts(), stored, 'the refused repeats left no pieces');
+      assert.deepEqual(await counts(), read, 'the refused repeats left no pieces');
     });
 
     it('accepts CRLF line ends, blank lines and a last line without a newline; digests agree with the JSON route', async () => {
