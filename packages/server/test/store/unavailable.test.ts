@@ -129,10 +129,11 @@ if (PG_URL) {
         victim.on('error', () => undefined);
         await victim.connect();
         const pid = (await victim.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
-        const running = victim.query('select pg_sleep(5)');
+        // Its rejection is awaited from the start: it may arrive before the terminating query returns.
+        const running = rejected(victim.query('select pg_sleep(5)'));
         await sleep(100);
         await admin.query('select pg_terminate_backend($1)', [pid]);
-        const err = await rejected(running);
+        const err = await running;
         assert.equal((err as { code?: string }).code, '57P01');
         assert.equal(storeFailure(err)?.code, 'unavailable');
         assert.equal(storeFailure(await rejected(victim.query('select 1')))?.code, 'unavailable'); // "not queryable"
