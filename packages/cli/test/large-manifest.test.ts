@@ -12,7 +12,7 @@ import { killAllServers, spawnServer, type ServerProcess } from './helpers/spawn
 /**
  * Issue 12: a valid 58 MB dataset manifest blocked every other request for 4.6 s (peak memory
  * 880 MB). Streamed as NDJSON, it must not: while it is uploaded, small GETs timed from a
- * separate process keep a p99 under 50 ms, and the server's peak RSS stays under 300 MB.
+ * separate process keep a p99 under 50 ms, and the server's peak RSS stays under 400 MB.
  * The machine is shared, so the upload is measured RUNS times and the median p99 is what is
  * held to the bound (each run's figure is printed, with the p99 of the same GETs in the second
  * before the upload, the machine's own noise). A round that misses it (another test file busy on
@@ -29,7 +29,10 @@ const RUNS = 3;
 /** Rounds of RUNS at most: a second round only if the first missed the bound. */
 const ROUNDS = 2;
 const P99_BOUND_MS = 50;
-const RSS_BOUND_BYTES = 300 * 1024 * 1024;
+// Flat, not proportional to the manifest: one 58 MB JSON body took the server to 880–1,091 MiB.
+// Streamed, the peak was 175–245 MiB on Node 20 and 333 MiB on Node 24 (whose V8 sizes its heap
+// more generously), for a server that starts at ~130 MiB.
+const RSS_BOUND_BYTES = 400 * 1024 * 1024;
 const PROBE = fileURLToPath(new URL('./helpers/latency-probe.js', import.meta.url));
 
 const scratch = new Scratch();
@@ -102,7 +105,7 @@ const stores = [{ name: 'sqlite', pg: false }, ...(PG_URL ? [{ name: 'postgres',
 
 for (const store of stores) {
   describe(`a 58 MB manifest streamed to cairn serve on ${store.name}`, () => {
-    it(`leaves other requests a p99 under ${P99_BOUND_MS} ms${store.pg ? ' beyond the machine’s noise' : ''} and the server under 300 MB`, async () => {
+    it(`leaves other requests a p99 under ${P99_BOUND_MS} ms${store.pg ? ' beyond the machine’s noise' : ''} and the server under 400 MB`, async () => {
       const server: ServerProcess = await spawnServer({ data: scratch.dir(), ...(store.pg ? { databaseUrl: PG_URL, databaseSchema: scratch.schema() } : {}), checkpointInterval: '1s' });
       try {
         const token = server.adminToken();
